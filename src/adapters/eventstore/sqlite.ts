@@ -1,0 +1,208 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandler,
+} from '../../ports/event-store.js';
+import { ConcurrencyError } from '../../kernel/errors.js';
+import { pollingSubscription } from './polling-subscription.js';
+
+interface EventRow {
+  position: number;
+  id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  id: row.id,
+  streamId: row.stream_id,
+  revision: row.revision,
+  position: row.position,
+  type: row.type,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as EventMetadata,
+  recordedAt: row.recorded_at,
+});
+
+export interface SqliteEventStoreOptions {
+  /** How often to look for events written by other processes (ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * EventStore on SQLite: one `events` table with UNIQUE(stream_id, revision) and the rowid as the
+ * global position. Appends that arrive in the same tick are written in one IMMEDIATE transaction
+ * (group commit); each keeps its own expected-revision check, so one conflict fails only its caller.
+ */
+export function sqliteEventStore(db: Database.Database, options: SqliteEventStoreOptions = {}): EventStore {
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS events (
+      position    INTEGER PRIMARY KEY AUTOINCREMENT,
+      id          TEXT NOT NULL UNIQUE,
+      stream_id   TEXT NOT NULL,
+      revision    INTEGER NOT NULL,
+      type        TEXT NOT NULL,
+      data        TEXT NOT NULL,
+      metadata    TEXT NOT NULL,
+      recorded_at TEXT NOT NULL,
+      UNIQUE (stream_id, revision)
+    );
+  `);
+
+  const currentRevision = db.prepare<[string], { revision: number | null }>(
+    'SELECT max(revision) AS revision FROM events WHERE stream_id = ?',
+  );
+  const insert = db.prepare(
+    `INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at)
+     VALUES (@id, @streamId, @revision, @type, @data, @metadata, @recordedAt)`,
+  );
+  const selectStream = db.prepare<[string, number, number], EventRow>(
+    'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+  );
+  const selectAll = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
+  const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
+
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+  const pollIntervalMs = options.pollIntervalMs ?? 25;
+  let pending: PendingAppend[] = [];
+  let closed = false;
+
+  const writeBatch = db.transaction((batch: PendingAppend[]) => {
+    const revisions = new Map<string, number>();
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const recordedAt = new Date().toISOString();
+    for (const request of batch) {
+      const known = revisions.get(request.streamId);
+      const current = known ?? currentRevision.get(request.streamId)?.revision ?? -1;
+      const failure = checkExpected(request.streamId, request.expected, current);
+      if (failure) {
+        outcomes.push({ ok: false, error: failure });
+        continue;
+      }
+      let revision = current;
+      let position = 0;
+      for (const event of request.events) {
+        revision += 1;
+        position = Number(
+          insert.run({
+            id: event.id ?? randomUUID(),
+            streamId: request.streamId,
+            revision,
+            type: event.type,
+            data: JSON.stringify(event.data ?? null),
+            metadata: JSON.stringify(event.metadata ?? {}),
+            recordedAt,
+          }).lastInsertRowid,
+        );
+      }
+      revisions.set(request.streamId, revision);
+      outcomes.push({ ok: true, result: { nextRevision: revision, position } });
+    }
+    return outcomes;
+  });
+
+  function flush(): void {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    let outcomes: ReturnType<typeof writeBatch>;
+    try {
+      outcomes = writeBatch.immediate(batch);
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const request = batch[index]!;
+      if (outcome.ok) request.resolve(outcome.result);
+      else request.reject(outcome.error);
+    });
+    appended.emit('append');
+  }
+
+  async function waitForChange(signal: AbortSignal): Promise<void> {
+    const seen = dataVersion.get()!.data_version;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearInterval(timer);
+        appended.off('append', finish);
+        signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer = setInterval(() => {
+        if (closed || dataVersion.get()!.data_version !== seen) finish();
+      }, pollIntervalMs);
+      appended.once('append', finish);
+      signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> =>
+    selectAll.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+
+  return {
+    append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+      if (closed) return Promise.reject(new Error('event store is closed'));
+      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+      return new Promise((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push({ streamId, events, expected, resolve, reject });
+      });
+    },
+
+    async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+      return selectStream.all(streamId, options.fromRevision ?? 0, options.maxCount ?? -1).map(toRecorded);
+    },
+
+    readAll,
+
+    subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
+      return pollingSubscription({ readAll: (o) => readAll(o), waitForChange }, handler, options);
+    },
+
+    async headPosition(): Promise<number> {
+      return selectHead.get()?.head ?? 0;
+    },
+
+    async close(): Promise<void> {
+      flush();
+      closed = true;
+      appended.emit('append');
+    },
+  };
+}
+
+function checkExpected(streamId: string, expected: ExpectedRevision, current: number): ConcurrencyError | undefined {
+  const actual = current < 0 ? 'no_stream' : String(current);
+  if (expected === 'any') return undefined;
+  if (expected === 'no_stream') return current < 0 ? undefined : new ConcurrencyError(streamId, 'no_stream', actual);
+  if (expected === 'exists') return current >= 0 ? undefined : new ConcurrencyError(streamId, 'exists', actual);
+  return expected === current ? undefined : new ConcurrencyError(streamId, String(expected), actual);
+}

@@ -1,0 +1,61 @@
+import type { KeyValue, SetOptions } from '../../ports/key-value.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number | null;
+}
+
+/** In-process KeyValue with TTL: the embedded default. Expired keys vanish on access and on a periodic sweep. */
+export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: number } = {}): KeyValue {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+
+  const live = (key: string): Entry | undefined => {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+
+  const sweep = setInterval(() => {
+    const at = now();
+    for (const [key, entry] of entries) if (entry.expiresAt !== null && entry.expiresAt <= at) entries.delete(key);
+  }, options.sweepIntervalMs ?? 30_000);
+  sweep.unref();
+
+  return {
+    async get(key) {
+      return live(key)?.value ?? null;
+    },
+    async set(key: string, value: string, setOptions: SetOptions = {}) {
+      if (setOptions.ifAbsent && live(key)) return false;
+      entries.set(key, { value, expiresAt: setOptions.ttlMs === undefined ? null : now() + setOptions.ttlMs });
+      return true;
+    },
+    async del(key) {
+      const existed = live(key) !== undefined;
+      entries.delete(key);
+      return existed;
+    },
+    async incr(key, by = 1, incrOptions = {}) {
+      const entry = live(key);
+      const current = entry ? Number(entry.value) : 0;
+      if (!Number.isInteger(current)) throw new Error(`value of ${key} is not an integer`);
+      const next = current + by;
+      const expiresAt = entry ? entry.expiresAt : incrOptions.ttlMs === undefined ? null : now() + incrOptions.ttlMs;
+      entries.set(key, { value: String(next), expiresAt });
+      return next;
+    },
+    async ttl(key) {
+      const entry = live(key);
+      return entry?.expiresAt == null ? null : entry.expiresAt - now();
+    },
+    async ping() {},
+    async close() {
+      clearInterval(sweep);
+      entries.clear();
+    },
+  };
+}

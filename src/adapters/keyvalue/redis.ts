@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { KeyValue, SetOptions } from '../../ports/key-value.js';
+
+/**
+ * INCRBY that sets the expiry only when this call created the key, in one atomic step (a script
+ * runs alone on the server). KEYS[1] = key, ARGV[1] = increment, ARGV[2] = ttl in ms (0: none).
+ */
+const INCR_WITH_TTL = `
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if created and ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return value
+`;
+
+const COMMAND = 'bazaarIncrWithTtl';
+
+interface WithIncrCommand {
+  [COMMAND](key: string, by: number, ttlMs: number): Promise<number>;
+}
+
+/** Redis takes whole, positive milliseconds for PX / PEXPIRE. */
+const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
+
+/** KeyValue on Redis (ioredis). Key prefixes, if wanted, belong to the client (`keyPrefix` option). */
+export function redisKeyValue(redis: Redis): KeyValue {
+  // defineCommand sends EVALSHA and falls back to EVAL once per connection when the script is not cached.
+  redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  const scripted = redis as unknown as WithIncrCommand;
+
+  return {
+    async get(key) {
+      return redis.get(key);
+    },
+
+    async set(key: string, value: string, options: SetOptions = {}) {
+      const { ttlMs, ifAbsent } = options;
+      let reply: string | null;
+      if (ttlMs !== undefined && ifAbsent) reply = await redis.set(key, value, 'PX', wholeMs(ttlMs), 'NX');
+      else if (ttlMs !== undefined) reply = await redis.set(key, value, 'PX', wholeMs(ttlMs));
+      else if (ifAbsent) reply = await redis.set(key, value, 'NX');
+      else reply = await redis.set(key, value);
+      return reply === 'OK';
+    },
+
+    async del(key) {
+      return (await redis.del(key)) > 0;
+    },
+
+    async incr(key, by = 1, options = {}) {
+      if (!Number.isSafeInteger(by)) throw new Error(`incr needs an integer step, not ${by}`);
+      const ttl = options.ttlMs === undefined ? 0 : wholeMs(options.ttlMs);
+      return Number(await scripted[COMMAND](key, by, ttl));
+    },
+
+    async ttl(key) {
+      const ms = await redis.pttl(key);
+      return ms < 0 ? null : ms;
+    },
+
+    async ping() {
+      await redis.ping();
+    },
+
+    async close() {
+      await redis.quit();
+    },
+  };
+}

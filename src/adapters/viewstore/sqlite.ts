@@ -1,0 +1,158 @@
+import type Database from 'better-sqlite3';
+import {
+  CheckpointMoved,
+  type FieldValue,
+  type FindPage,
+  type FindQuery,
+  type ViewDocument,
+  type ViewStore,
+  type ViewWrite,
+} from '../../ports/view-store.js';
+
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+function fieldPath(field: string): string {
+  if (!FIELD.test(field)) throw new Error(`invalid field name: ${field}`);
+  return `'$.${field}'`;
+}
+
+const toSqlValue = (value: FieldValue): string | number | null => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
+
+export function encodeCursor(parts: unknown[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): unknown[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts)) return parts;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursor();
+}
+
+export class InvalidCursor extends Error {
+  constructor() {
+    super('the cursor is not one this server issued');
+  }
+}
+
+/** ViewStore on SQLite: one table of JSON documents, expression indexes on declared fields. */
+export function sqliteViewStore(db: Database.Database): ViewStore {
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS documents (
+      collection TEXT NOT NULL,
+      id         TEXT NOT NULL,
+      doc        TEXT NOT NULL,
+      PRIMARY KEY (collection, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS checkpoints (
+      projection TEXT PRIMARY KEY,
+      position   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+  `);
+
+  const selectDoc = db.prepare<[string, string], { doc: string }>('SELECT doc FROM documents WHERE collection = ? AND id = ?');
+  const upsertDoc = db.prepare(
+    'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc',
+  );
+  const deleteDoc = db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?');
+  const deleteCollection = db.prepare('DELETE FROM documents WHERE collection = ?');
+  const selectCheckpoint = db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE projection = ?');
+  const upsertCheckpoint = db.prepare(
+    'INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+  );
+  const findStatements = new Map<string, Database.Statement>();
+
+  const checkpointOf = (projection: string) => selectCheckpoint.get(projection)?.position ?? 0;
+
+  const commitTx = db.transaction((projection: string, writes: ViewWrite[], from: number, to: number) => {
+    const actual = checkpointOf(projection);
+    if (actual !== from) throw new CheckpointMoved(projection, from, actual);
+    for (const write of writes) {
+      if (write.doc === null) deleteDoc.run(write.collection, write.id);
+      else upsertDoc.run(write.collection, write.id, JSON.stringify(write.doc));
+    }
+    upsertCheckpoint.run(projection, to);
+  });
+
+  const resetTx = db.transaction((projection: string, collections: string[]) => {
+    for (const collection of collections) deleteCollection.run(collection);
+    upsertCheckpoint.run(projection, 0);
+  });
+
+  function findStatement(query: FindQuery): Database.Statement {
+    const where = Object.entries(query.where ?? {}).map(([field, value]) =>
+      value === null ? `json_extract(doc, ${fieldPath(field)}) IS NULL` : `json_extract(doc, ${fieldPath(field)}) = ?`,
+    );
+    const order = query.orderBy;
+    const sortExpr = order ? `json_extract(doc, ${fieldPath(order.field)})` : 'id';
+    const dir = order?.direction === 'desc' ? 'DESC' : 'ASC';
+    const cmp = dir === 'DESC' ? '<' : '>';
+    if (query.cursor) where.push(order ? `(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND id ${cmp} ?))` : `id > ?`);
+    const sql = `SELECT id, doc, ${sortExpr} AS sort_key FROM documents WHERE collection = ?${where.map((w) => ` AND ${w}`).join('')}
+      ORDER BY ${order ? `${sortExpr} ${dir}, id ${dir}` : 'id ASC'} LIMIT ?`;
+    let statement = findStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      findStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  return {
+    async get<T extends ViewDocument>(collection: string, id: string) {
+      const row = selectDoc.get(collection, id);
+      return row ? (JSON.parse(row.doc) as T) : null;
+    },
+
+    async find<T extends ViewDocument>(collection: string, query: FindQuery = {}): Promise<FindPage<T>> {
+      const limit = query.limit ?? 50;
+      const params: Array<string | number | null> = [collection];
+      for (const value of Object.values(query.where ?? {})) if (value !== null) params.push(toSqlValue(value));
+      if (query.cursor) {
+        const [sortKey, id] = decodeCursor(query.cursor) as [string | number | null, string];
+        if (typeof id !== 'string') throw new InvalidCursor();
+        if (query.orderBy) params.push(sortKey, sortKey, id);
+        else params.push(id);
+      }
+      params.push(limit + 1);
+      const rows = findStatement(query).all(...params) as Array<{ id: string; doc: string; sort_key: string | number | null }>;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((row) => JSON.parse(row.doc) as T),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_key, last.id]) : null,
+      };
+    },
+
+    async ensureIndex(collection: string, fields: string[]) {
+      const name = `idx_${collection}_${fields.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
+      const columns = fields.map((field) => `json_extract(doc, ${fieldPath(field)})`).join(', ');
+      db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON documents (collection, ${columns}, id)`);
+    },
+
+    async checkpoint(projection: string) {
+      return checkpointOf(projection);
+    },
+
+    async commit(projection: string, writes: ViewWrite[], from: number, to: number) {
+      commitTx.immediate(projection, writes, from, to);
+    },
+
+    async reset(projection: string, collections: string[]) {
+      resetTx.immediate(projection, collections);
+    },
+
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { buildRuntime, startServer } from './main.js';
+import { ensureAdmin } from './commands/users/accounts.js';
+import { DomainError } from './kernel/errors.js';
+
+const program = new Command('bazaar').description('Bazaar: an event-sourced commerce back end').showHelpAfterError();
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+program
+  .command('serve')
+  .description('serve the HTTP API (and run projections)')
+  .addOption(new Option('-p, --port <port>', 'HTTP port (default: $PORT or 3000)'))
+  .action(async (options: { port?: string }) => {
+    if (options.port) process.env.PORT = options.port;
+    const running = await startServer(config());
+    const shutdown = async (signal: string) => {
+      running.runtime.deps.logger.info({ signal }, 'shutting down');
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+const projections = program.command('projections').description('read models');
+
+projections
+  .command('rebuild <name>')
+  .description('empty a projection and replay every event into it')
+  .action(async (name: string) => {
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    const runner = runtime.deps.projections;
+    if (!runner.names.includes(name)) {
+      console.error(`unknown projection "${name}"; known: ${runner.names.join(', ')}`);
+      process.exit(2);
+    }
+    const started = Date.now();
+    await runner.rebuild(name);
+    const [status] = (await runner.status()).filter((s) => s.name === name);
+    console.log(`rebuilt ${name} to position ${status?.checkpoint ?? 0} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await runtime.close();
+  });
+
+projections
+  .command('status')
+  .description('checkpoint and lag of every projection')
+  .action(async () => {
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    console.table(await runtime.deps.projections.status());
+    await runtime.close();
+  });
+
+program
+  .command('users')
+  .description('user administration')
+  .command('create-admin')
+  .description('create an admin (or grant admin to the owner of the e-mail)')
+  .requiredOption('--email <email>', 'e-mail of the admin')
+  .requiredOption('--password <password>', 'password (at least 10 characters, mixed)')
+  .action(async (options: { email: string; password: string }) => {
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    try {
+      await runtime.deps.projections.start();
+      const result = await ensureAdmin(runtime.deps, options, { actor: { id: 'cli', role: 'system' }, correlationId: 'cli-create-admin' });
+      console.log(result.created ? `created admin ${options.email} (${result.userId})` : `${options.email} (${result.userId}) is an admin`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    } finally {
+      await runtime.close();
+    }
+  });
+
+await program.parseAsync();

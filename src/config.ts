@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const optionalUrl = z.string().url().optional();
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BAZAAR_DATA_DIR: z.string().min(1).default('./data'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  BAZAAR_BOOTSTRAP_ADMIN: z
+    .string()
+    .regex(/^[^:\s]+@[^:\s]+:.{10,}$/, 'must be email:password with a password of at least 10 characters')
+    .optional(),
+  BAZAAR_PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(1800),
+  BAZAAR_LIMITS: z.enum(['strict', 'relaxed']).default('strict'),
+  BAZAAR_ROLE: z.enum(['api', 'projector', 'reactors', 'all']).default('all'),
+  BAZAAR_NODE_ID: z.coerce.number().int().min(0).max(1023).default(0),
+  BAZAAR_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  EVENTSTORE_URL: z.string().regex(/^(esdb|kurrentdb|kdb|esdb\+discover|kurrentdb\+discover):\/\//, 'must be an esdb:// or kurrentdb:// connection string').optional(),
+  ELASTICSEARCH_URL: optionalUrl,
+  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** The dev outbox and the sandboxes' manual controls are on outside production. */
+  devOutbox: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration from the environment (and ./.env if present); throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { readDotEnv = true } = {}): Config {
+  if (readDotEnv && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}=${JSON.stringify(present[String(issue.path[0])] ?? '')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, devOutbox: parsed.data.NODE_ENV !== 'production' };
+}

@@ -1,0 +1,40 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/** Normalizes a phone number to E.164 (numbers without a country code are read as Chinese); null if invalid. */
+export function normalizePhone(input: string): string | null {
+  const parsed = parsePhoneNumberFromString(input.trim(), 'CN');
+  if (!parsed || !parsed.isValid()) return null;
+  const type = parsed.getType();
+  if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null;
+  return parsed.number;
+}
+
+export const normalizeEmail = (input: string): string => input.trim().toLowerCase();
+
+export const looksLikeEmail = (input: string): boolean => input.includes('@');
+
+const COMMON_PASSWORDS = new Set([
+  'password', 'password1', 'password123', '12345678', '123456789', '1234567890', 'qwerty123', 'qwertyuiop',
+  '11111111', '00000000', 'iloveyou1', 'abc12345', 'abcd1234', 'admin123', 'welcome1', 'letmein1', 'passw0rd',
+  '1q2w3e4r', 'zaq12wsx', 'qwer1234', 'a1234567', 'woaini1314', '5201314520', 'aa123456', 'qq123456',
+]);
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** Returns why a password is too weak, or null. `context` holds values the password must not contain. */
+export function passwordWeakness(password: string, context: Array<string | null | undefined> = []): string | null {
+  if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(password)).length;
+  if (classes < 2 || (!/[A-Za-z\p{L}]/u.test(password) && classes < 3)) {
+    return 'must mix at least two of: lower-case letters, upper-case letters, digits, symbols';
+  }
+  if (/^(.)\1+$/.test(password) || COMMON_PASSWORDS.has(password.toLowerCase())) return 'is too common';
+  const lowered = password.toLowerCase();
+  for (const value of context) {
+    const part = value?.toLowerCase().replace(/^\+/, '').split('@')[0];
+    if (part && part.length >= 4 && lowered.includes(part)) return 'must not contain your phone number or e-mail';
+  }
+  return null;
+}

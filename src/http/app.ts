@@ -1,0 +1,59 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import type { Deps } from '../deps.js';
+import { ConcurrencyError, VersionConflict } from '../kernel/errors.js';
+import { createMetrics } from './metrics.js';
+import { problem, problemResponse, toProblem } from './problem.js';
+import { router } from './openapi.js';
+import { requestContext } from './middleware/request-context.js';
+import { authenticate } from './middleware/auth.js';
+import { minPosition } from './middleware/consistency.js';
+import { opsRoutes } from './routes/ops.js';
+import { authRoutes } from './routes/auth.js';
+import { meRoutes } from './routes/me.js';
+import { adminUserRoutes } from './routes/admin-users.js';
+import { devRoutes } from './routes/dev.js';
+
+const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+/** The HTTP app: ops endpoints, /api/v1 resources, OpenAPI document and Swagger UI. */
+export function createApp(deps: Deps) {
+  const metrics = createMetrics();
+  const app = router();
+
+  app.use('*', requestContext(deps.logger, metrics));
+  app.route('/', opsRoutes(deps, metrics));
+
+  app.use('/api/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: () => problemResponse(problem(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`)) }));
+  app.use('/api/*', authenticate(deps.tokens));
+  app.use('/api/*', minPosition(deps.projections));
+
+  app.route('/api/v1/auth', authRoutes(deps));
+  app.route('/api/v1/me', meRoutes(deps));
+  app.route('/api/v1/admin/users', adminUserRoutes(deps));
+  if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Bazaar API',
+      version: '1.0.0',
+      description:
+        'Open commerce back end. Errors are application/problem+json with a stable `code`. Commands answer `X-Position`; send it back as `X-Min-Position` on queries to read your writes.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemResponse(problem(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    const mapped = toProblem(error);
+    if (error instanceof ConcurrencyError || error instanceof VersionConflict) metrics.commandConflicts.inc();
+    const log = c.get('log') ?? deps.logger;
+    if (mapped.unexpected) log.error({ err: error }, 'unhandled error');
+    else log.debug({ code: mapped.problem.code }, 'request refused');
+    return problemResponse(mapped.problem, mapped.headers);
+  });
+
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Logger } from 'pino';
+import { ulid } from 'ulid';
+import type { AppEnv } from '../env.js';
+import type { Metrics } from '../metrics.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // in-process requests (app.request) have no socket
+  }
+}
+
+/** Request id, client address, per-request logger, access log and latency metrics. */
+export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header('X-Request-Id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : ulid();
+    const log = logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    c.set('user', null);
+    c.set('clientIp', clientIp(c));
+    await next();
+    c.header('X-Request-Id', requestId);
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.req.routePath || 'unmatched';
+    metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    log.info({ method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 10000) / 10 }, 'request');
+  };
+}

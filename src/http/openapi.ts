@@ -1,0 +1,87 @@
+import { OpenAPIHono, z, type Hook } from '@hono/zod-openapi';
+import type { ZodType } from 'zod';
+import { ValidationError } from '../kernel/errors.js';
+import type { AppEnv } from './env.js';
+
+/** Field errors a person can act on, from zod issues. */
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+    throw new ValidationError('the request is not valid', errors);
+  }
+};
+
+/** A sub-app whose routes validate with zod and document themselves in /openapi.json. */
+export const router = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ example: 'VALIDATION_FAILED' }),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export const MoneySchema = z
+  .object({
+    amount: z.number().int().openapi({ description: 'integer minor units (fen for CNY)', example: 1999 }),
+    currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'CNY' }),
+  })
+  .openapi('Money');
+
+/** A required JSON request body (415 for another content type, 400 for malformed JSON or a missing body). */
+export const jsonBody = <T extends ZodType>(schema: T, description?: string) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+  ...(description ? { description } : {}),
+});
+
+export const json = <T extends ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+/** Standard error responses for the OpenAPI document. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description:
+          {
+            400: 'invalid input (field-level `errors`)',
+            401: 'missing or invalid credentials',
+            403: 'not allowed for this role',
+            404: 'not found',
+            409: 'conflicts with the current state',
+            412: 'If-Match names an old version',
+            415: 'body is not application/json',
+            422: 'Idempotency-Key reused with another body',
+            429: 'rate limited; see Retry-After',
+          }[status] ?? 'error',
+        content: problemContent,
+      },
+    ]),
+  );
+
+export const bearer = [{ bearerAuth: [] }];
+
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z.string().optional().openapi({ description: 'replays the first response for the same key and body' }),
+});
+
+export const IfMatchHeader = z.object({
+  'if-match': z.string().optional().openapi({ description: 'the ETag (version) last read; a stale value is 412' }),
+});
+
+/** Parses an If-Match header (`"3"`, `3` or `W/"3"`) into a stream revision. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim());
+  if (!match) throw new ValidationError('If-Match must be an ETag this server returned', [{ path: 'If-Match', message: 'expected a version such as "3"' }]);
+  return Number(match[1]);
+}
+
+export const etag = (version: number) => `"${version}"`;

@@ -1,0 +1,90 @@
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import {
+  ConcurrencyError,
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidStateTransition,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+  VersionConflict,
+  type FieldError,
+} from '../kernel/errors.js';
+import { InvalidCursor } from '../adapters/viewstore/sqlite.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: `https://bazaar.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
+}
+
+/** Extra status codes for domain error codes that are not 409 conflicts. */
+const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_CODE: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  PRECONDITION_REQUIRED: 428,
+  OUT_OF_STOCK: 409,
+  PRICE_CHANGED: 409,
+  INSUFFICIENT_FUNDS: 409,
+};
+
+/** The one place that maps errors to HTTP. Unknown errors become a 500 without details. */
+export function toProblem(error: unknown): { problem: Problem; headers?: Record<string, string>; unexpected: boolean } {
+  if (error instanceof ValidationError) return expected(problem(400, error.code, error.message, error.errors.length ? { errors: error.errors } : {}));
+  if (error instanceof NotFoundError) return expected(problem(404, error.code, error.message));
+  if (error instanceof UnauthenticatedError) return { ...expected(problem(401, error.code, error.message)), headers: { 'WWW-Authenticate': 'Bearer' } };
+  if (error instanceof ForbiddenError) return expected(problem(403, error.code, error.message));
+  if (error instanceof VersionConflict) return expected(problem(412, error.code, error.message, { currentVersion: error.actual }));
+  if (error instanceof RateLimitedError) {
+    return { ...expected(problem(429, error.code, error.message)), headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
+  if (error instanceof ConcurrencyError) return expected(problem(409, 'CONCURRENCY_CONFLICT', 'the resource changed while this request ran; retry it'));
+  if (error instanceof InvalidStateTransition || error instanceof ConflictError) return expected(problem(409, error.code, error.message, error.details ?? {}));
+  if (error instanceof DomainError) return expected(problem(STATUS_BY_CODE[error.code] ?? 409, error.code, error.message, error.details ?? {}));
+  if (error instanceof InvalidCursor) return expected(problem(400, 'VALIDATION_FAILED', error.message, { errors: [{ path: 'cursor', message: error.message }] }));
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    if (status === 415) return expected(problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+    if (status === 413) return expected(problem(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large'));
+    const code = status === 400 ? 'MALFORMED_REQUEST' : status === 401 ? 'UNAUTHENTICATED' : `HTTP_${status}`;
+    return expected(problem(status, code, error.message || TITLES[status] || 'error'));
+  }
+  return { problem: problem(500, 'INTERNAL', 'something went wrong on our side; the error was logged'), unexpected: true };
+}
+
+const expected = (body: Problem) => ({ problem: body, unexpected: false });
+
+export function problemResponse(body: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status: body.status as ContentfulStatusCode,
+    headers: { 'Content-Type': 'application/problem+json', ...headers },
+  });
+}

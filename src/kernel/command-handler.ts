@@ -1,0 +1,93 @@
+import type { EventMetadata, EventStore, ExpectedRevision } from '../ports/event-store.js';
+import { ConcurrencyError, VersionConflict } from './errors.js';
+import type { Decider, DomainEvent } from './decider.js';
+
+export interface CommandResult<Event, State> {
+  /** Events this command appended (empty when its outcome already held). */
+  events: Event[];
+  state: State;
+  /** Revision of the stream after the command; -1 when the stream does not exist. */
+  revision: number;
+  /** Global position of the stream's last event (0 when it does not exist). */
+  position: number;
+}
+
+export interface HandleOptions {
+  metadata?: EventMetadata;
+  /** The client's If-Match: the revision it last saw. Stale → VersionConflict. */
+  expectedRevision?: number;
+  /** Attempts on a concurrency conflict before giving up. Default 5. */
+  maxAttempts?: number;
+}
+
+interface CachedStream<State> {
+  state: State;
+  revision: number;
+  position: number;
+}
+
+/**
+ * Loads an aggregate, decides and appends with the expected revision it read; retries on a
+ * conflict. The folded state is cached with its revision so a command reads only the events
+ * newer than the cache: its cost does not grow with the stream's length.
+ */
+export class CommandHandler<Command, Event extends DomainEvent, State> {
+  private readonly cache = new Map<string, CachedStream<State>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<Command, Event, State>,
+    private readonly cacheSize = 10_000,
+  ) {}
+
+  async load(streamId: string): Promise<CachedStream<State>> {
+    const cached = this.cache.get(streamId);
+    let { state, revision, position } = cached ?? { state: this.decider.initialState(), revision: -1, position: 0 };
+    const newer = await this.store.readStream(streamId, { fromRevision: revision + 1 });
+    for (const recorded of newer) {
+      state = this.decider.evolve(state, { type: recorded.type, data: recorded.data } as Event);
+      revision = recorded.revision;
+      position = recorded.position;
+    }
+    const loaded = { state, revision, position };
+    this.remember(streamId, loaded);
+    return loaded;
+  }
+
+  async handle(streamId: string, command: Command, options: HandleOptions = {}): Promise<CommandResult<Event, State>> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.load(streamId);
+      if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
+        throw new VersionConflict(options.expectedRevision, current.revision);
+      }
+      const events = this.decider.decide(command, current.state);
+      if (events.length === 0) return { events, ...current };
+      const expected: ExpectedRevision = current.revision < 0 ? 'no_stream' : current.revision;
+      try {
+        const appended = await this.store.append(
+          streamId,
+          events.map((event) => ({ type: event.type, data: event.data, metadata: options.metadata })),
+          expected,
+        );
+        const state = events.reduce(this.decider.evolve, current.state);
+        const next = { state, revision: appended.nextRevision, position: appended.position };
+        this.remember(streamId, next);
+        return { events, ...next };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (attempt >= maxAttempts) throw error;
+        // Someone else appended; the next load reads their events on top of our cache.
+      }
+    }
+  }
+
+  private remember(streamId: string, entry: CachedStream<State>): void {
+    this.cache.delete(streamId);
+    this.cache.set(streamId, entry);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}

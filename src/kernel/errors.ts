@@ -1,0 +1,88 @@
+/** Domain and application errors. src/http/problem.ts maps them to HTTP in one place. */
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks a rule of the domain (400). */
+export class ValidationError extends DomainError {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super('VALIDATION_FAILED', message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} was not found`);
+  }
+}
+
+/** The resource exists but the command does not fit its state (409). */
+export class InvalidStateTransition extends DomainError {
+  constructor(
+    readonly from: string,
+    readonly action: string,
+  ) {
+    super('INVALID_STATE_TRANSITION', `cannot ${action} while ${from}`);
+  }
+}
+
+/** A uniqueness or business conflict other than a state transition (409). */
+export class ConflictError extends DomainError {}
+
+/** The store refused an append: the stream moved on since it was read. */
+export class ConcurrencyError extends DomainError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('CONCURRENCY_CONFLICT', `stream ${streamId}: expected revision ${expected}, actual ${actual}`);
+  }
+}
+
+/** The client's If-Match names an old revision (412). */
+export class VersionConflict extends DomainError {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('VERSION_CONFLICT', `the resource is at version ${actual}, not ${expected}; reload it and try again`);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'authentication required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'you are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
+  }
+}

@@ -1,0 +1,183 @@
+import type { EventStore, RecordedEvent, Subscription } from '../ports/event-store.js';
+import { CheckpointMoved } from '../ports/view-store.js';
+
+/** Where a projection keeps its effects: writes and checkpoint move together, atomically. */
+export interface ProjectionTarget {
+  readonly name: string;
+  checkpoint(): Promise<number>;
+  /**
+   * Applies the events and moves the checkpoint from `from` to the last event's position in one
+   * atomic step; throws CheckpointMoved when another writer moved the checkpoint first.
+   */
+  apply(events: RecordedEvent[], from: number): Promise<void>;
+  /** Empties the read model and sets the checkpoint to 0. */
+  reset(): Promise<void>;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  checkpoint: number;
+  lag: number;
+  rebuilding: boolean;
+  error?: string;
+}
+
+interface Running {
+  target: ProjectionTarget;
+  checkpoint: number;
+  subscription?: Subscription;
+  rebuilding: boolean;
+  error?: string;
+}
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  onError?: (name: string, error: unknown) => void;
+  /** Delay before a failed projection is retried. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Runs each projection from its stored checkpoint over a subscription to all events. Queries call
+ * `waitFor(position)` to read their own writes (API.md X-Min-Position).
+ */
+export class ProjectionRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly waiters = new Set<() => void>();
+  private head = 0;
+  private stopped = true;
+
+  constructor(
+    private readonly store: EventStore,
+    targets: ProjectionTarget[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    for (const target of targets) this.running.set(target.name, { target, checkpoint: 0, rebuilding: false });
+  }
+
+  get names(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.head = await this.store.headPosition();
+    await Promise.all([...this.running.values()].map((entry) => this.subscribe(entry)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.running.values()].map((entry) => entry.subscription?.close()));
+    for (const entry of this.running.values()) entry.subscription = undefined;
+    this.wake();
+  }
+
+  /** Checkpoint of one projection, or the lowest of all. */
+  checkpoint(name?: string): number {
+    const entries = name ? [this.entry(name)] : [...this.running.values()];
+    return entries.reduce((low, entry) => Math.min(low, entry.checkpoint), Number.MAX_SAFE_INTEGER);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    this.head = Math.max(this.head, await this.store.headPosition());
+    return [...this.running.values()].map((entry) => ({
+      name: entry.target.name,
+      checkpoint: entry.checkpoint,
+      lag: Math.max(0, this.head - entry.checkpoint),
+      rebuilding: entry.rebuilding,
+      ...(entry.error ? { error: entry.error } : {}),
+    }));
+  }
+
+  /** Resolves true once the projections (or the named ones) have applied `position`; false on timeout. */
+  async waitFor(position: number, timeoutMs: number, names?: string[]): Promise<boolean> {
+    const caughtUp = () => (names ?? this.names).every((name) => this.entry(name).checkpoint >= position);
+    if (caughtUp()) return true;
+    return new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (caughtUp()) finish(true);
+      };
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(caughtUp()), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Empties the projection's read model and replays every event; resolves when it reaches today's head. */
+  async rebuild(name: string): Promise<void> {
+    const entry = this.entry(name);
+    await entry.subscription?.close();
+    entry.subscription = undefined;
+    entry.rebuilding = true;
+    try {
+      await entry.target.reset();
+      entry.checkpoint = 0;
+      const head = await this.store.headPosition();
+      if (this.stopped) {
+        await this.catchUp(entry, head);
+      } else {
+        await this.subscribe(entry);
+        await this.waitFor(head, 24 * 60 * 60 * 1000, [name]);
+      }
+    } finally {
+      entry.rebuilding = false;
+    }
+  }
+
+  /** Applies events up to `head` without a live subscription (CLI use). */
+  async catchUp(entry: Running | string, head?: number): Promise<void> {
+    const running = typeof entry === 'string' ? this.entry(entry) : entry;
+    running.checkpoint = await running.target.checkpoint();
+    const until = head ?? (await this.store.headPosition());
+    while (running.checkpoint < until) {
+      const events = await this.store.readAll({ after: running.checkpoint, maxCount: this.options.batchSize ?? 500 });
+      if (events.length === 0) break;
+      await running.target.apply(events, running.checkpoint);
+      running.checkpoint = events[events.length - 1]!.position;
+    }
+  }
+
+  private entry(name: string): Running {
+    const entry = this.running.get(name);
+    if (!entry) throw new Error(`unknown projection ${name}`);
+    return entry;
+  }
+
+  private async subscribe(entry: Running): Promise<void> {
+    entry.checkpoint = await entry.target.checkpoint();
+    this.wake();
+    const subscription = this.store.subscribeToAll(
+      async (events) => {
+        await entry.target.apply(events, entry.checkpoint);
+        entry.checkpoint = events[events.length - 1]!.position;
+        entry.error = undefined;
+        this.head = Math.max(this.head, entry.checkpoint);
+        this.wake();
+      },
+      { after: entry.checkpoint, batchSize: this.options.batchSize ?? 500 },
+    );
+    entry.subscription = subscription;
+    subscription.done.catch((error: unknown) => {
+      if (this.stopped || entry.subscription !== subscription) return;
+      entry.subscription = undefined;
+      if (!(error instanceof CheckpointMoved)) {
+        entry.error = error instanceof Error ? error.message : String(error);
+        this.options.onError?.(entry.target.name, error);
+      }
+      // Another writer moved the checkpoint (a rebuild, a second process), or the write failed:
+      // resume from what is stored.
+      const delay = error instanceof CheckpointMoved ? 0 : (this.options.retryDelayMs ?? 1000);
+      setTimeout(() => {
+        if (!this.stopped && !entry.subscription) this.subscribe(entry).catch((e: unknown) => this.options.onError?.(entry.target.name, e));
+      }, delay).unref();
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}

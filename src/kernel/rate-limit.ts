@@ -1,0 +1,25 @@
+import type { KeyValue } from '../ports/key-value.js';
+
+export interface WindowCount {
+  count: number;
+  retryAfterSeconds: number;
+}
+
+/** Fixed-window counters over KeyValue: `hit` adds one, `peek` reads, `clear` forgets. */
+export function windowCounter(kv: KeyValue, prefix: string, windowMs: number) {
+  const key = (subject: string) => `${prefix}:${subject}`;
+  const retryAfter = async (subject: string) => Math.max(1, Math.ceil(((await kv.ttl(key(subject))) ?? windowMs) / 1000));
+  return {
+    async hit(subject: string): Promise<WindowCount> {
+      const count = await kv.incr(key(subject), 1, { ttlMs: windowMs });
+      return { count, retryAfterSeconds: await retryAfter(subject) };
+    },
+    async peek(subject: string): Promise<WindowCount> {
+      const value = await kv.get(key(subject));
+      return { count: value === null ? 0 : Number(value), retryAfterSeconds: await retryAfter(subject) };
+    },
+    async clear(subject: string): Promise<void> {
+      await kv.del(key(subject));
+    },
+  };
+}

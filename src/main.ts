@@ -1,0 +1,138 @@
+import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { createLogger } from './logger.js';
+import { systemClock } from './kernel/clock.js';
+import { ProjectionRunner } from './kernel/projection-runner.js';
+import { viewProjectionTarget } from './kernel/view-projection.js';
+import type { EventStore } from './ports/event-store.js';
+import type { KeyValue } from './ports/key-value.js';
+import type { ViewStore } from './ports/view-store.js';
+import { sqliteEventStore } from './adapters/eventstore/sqlite.js';
+import { sqliteViewStore } from './adapters/viewstore/sqlite.js';
+import { memoryKeyValue } from './adapters/keyvalue/memory.js';
+import { devOutbox } from './adapters/outbox/dev.js';
+import { logOnlyOutbox } from './adapters/outbox/log-only.js';
+import { createHandlers } from './commands/handlers.js';
+import { jwtTokenService } from './commands/users/tokens.js';
+import { ensureAdmin } from './commands/users/accounts.js';
+import { usersProjection } from './projections/users/users.js';
+import { createApp } from './http/app.js';
+
+/** Every projection of the product; each runs from its own checkpoint. */
+export const viewProjections = [usersProjection];
+
+export interface Runtime {
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that chooses adapters (embedded default, or production engines by URL). */
+export async function buildRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Runtime> {
+  mkdirSync(config.BAZAAR_DATA_DIR, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+
+  const store = await eventStoreFor(config, logger);
+  const views = await viewStoreFor(config, logger);
+  const kv = await keyValueFor(config, logger);
+  closers.push(() => kv.close(), () => views.close(), () => store.close());
+
+  const readableOutbox = config.devOutbox ? devOutbox(logger) : null;
+  const projections = new ProjectionRunner(
+    store,
+    viewProjections.map((projection) => viewProjectionTarget(projection, views)),
+    { onError: (name, error) => logger.error({ err: error, projection: name }, 'projection failed; retrying') },
+  );
+
+  const deps: Deps = {
+    config,
+    store,
+    views,
+    kv,
+    outbox: readableOutbox ?? logOnlyOutbox(logger),
+    devOutbox: readableOutbox,
+    clock: systemClock,
+    projections,
+    tokens: jwtTokenService(config.JWT_SECRET ?? jwtSecretFromDataDir(config.BAZAAR_DATA_DIR)),
+    handlers: createHandlers(store),
+    logger,
+  };
+
+  return {
+    deps,
+    async close() {
+      await projections.stop();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+async function eventStoreFor(config: Config, logger: Logger): Promise<EventStore> {
+  logger.info({ engine: 'sqlite', file: join(config.BAZAAR_DATA_DIR, 'events.db') }, 'event store');
+  const db = new Database(join(config.BAZAAR_DATA_DIR, 'events.db'));
+  db.pragma(`synchronous = ${config.BAZAAR_SQLITE_SYNC}`);
+  return sqliteEventStore(db);
+}
+
+async function viewStoreFor(config: Config, logger: Logger): Promise<ViewStore> {
+  logger.info({ engine: 'sqlite', file: join(config.BAZAAR_DATA_DIR, 'views.db') }, 'view store');
+  const db = new Database(join(config.BAZAAR_DATA_DIR, 'views.db'));
+  db.pragma('synchronous = normal');
+  return sqliteViewStore(db);
+}
+
+async function keyValueFor(_config: Config, logger: Logger): Promise<KeyValue> {
+  logger.info({ engine: 'memory' }, 'key-value');
+  return memoryKeyValue();
+}
+
+/** Without JWT_SECRET, a random secret is generated once and kept in the data directory. */
+function jwtSecretFromDataDir(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export interface RunningServer {
+  runtime: Runtime;
+  server: ServerType;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts projections, creates the bootstrap admin if asked, and serves HTTP. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const runtime = await buildRuntime(config);
+  const { deps } = runtime;
+  await deps.projections.start();
+  if (config.BAZAAR_BOOTSTRAP_ADMIN) {
+    const separator = config.BAZAAR_BOOTSTRAP_ADMIN.indexOf(':');
+    const email = config.BAZAAR_BOOTSTRAP_ADMIN.slice(0, separator);
+    const password = config.BAZAAR_BOOTSTRAP_ADMIN.slice(separator + 1);
+    const admin = await ensureAdmin(deps, { email, password }, { actor: { id: 'system', role: 'system' }, correlationId: 'bootstrap-admin' });
+    deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
+  }
+  const app = createApp(deps);
+  const server = await new Promise<ServerType>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  deps.logger.info({ port, docs: `http://localhost:${port}/docs` }, 'Bazaar is serving');
+  return {
+    runtime,
+    server,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+    },
+  };
+}

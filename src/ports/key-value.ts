@@ -1,0 +1,25 @@
+/**
+ * KeyValue port: short-lived and hot data (SMS codes, rate limits, idempotency records, carts,
+ * caches, flash-sale gates). In-process by default, Redis in production.
+ */
+export interface SetOptions {
+  /** Expire the key after this many milliseconds. */
+  ttlMs?: number;
+  /** Write only if the key does not exist (SET NX). */
+  ifAbsent?: boolean;
+}
+
+export interface KeyValue {
+  get(key: string): Promise<string | null>;
+  /** Returns false when `ifAbsent` was set and the key already existed. */
+  set(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  /** Deletes the key; true if it existed. Only one of several concurrent callers gets true. */
+  del(key: string): Promise<boolean>;
+  /** Atomically adds `by` (default 1) and returns the new value; `ttlMs` applies when the key is created. */
+  incr(key: string, by?: number, options?: { ttlMs?: number }): Promise<number>;
+  /** Remaining time to live in ms; null when the key is absent or never expires. */
+  ttl(key: string): Promise<number | null>;
+  /** Reachability check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

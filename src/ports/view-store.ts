@@ -1,0 +1,57 @@
+/**
+ * ViewStore port: JSON documents in named collections (order views, lookups, profiles), written
+ * only by projections, atomically with their checkpoint. SQLite by default, MongoDB in production.
+ */
+export type ViewDocument = Record<string, unknown>;
+
+export interface ViewWrite {
+  collection: string;
+  id: string;
+  /** The new document, or null to delete it. */
+  doc: ViewDocument | null;
+}
+
+export type FieldValue = string | number | boolean | null;
+
+export interface FindQuery {
+  /** Equality on top-level or dotted fields. */
+  where?: Record<string, FieldValue>;
+  /** Sort by one field, ties broken by id. Default: id ascending. */
+  orderBy?: { field: string; direction: 'asc' | 'desc' };
+  limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+export interface FindPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The stored checkpoint is not the one the writer started from: another writer moved it. */
+export class CheckpointMoved extends Error {
+  constructor(
+    readonly projection: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`projection ${projection}: checkpoint is ${actual}, not ${expected}`);
+  }
+}
+
+export interface ViewStore {
+  get<T extends ViewDocument = ViewDocument>(collection: string, id: string): Promise<T | null>;
+  find<T extends ViewDocument = ViewDocument>(collection: string, query?: FindQuery): Promise<FindPage<T>>;
+  /** Declares the fields queries filter and sort on, so the adapter can index them. */
+  ensureIndex(collection: string, fields: string[]): Promise<void>;
+  checkpoint(projection: string): Promise<number>;
+  /**
+   * Writes the documents and moves the projection's checkpoint from `from` to `to` in one atomic
+   * step. Throws CheckpointMoved (writing nothing) when the stored checkpoint is not `from`.
+   */
+  commit(projection: string, writes: ViewWrite[], from: number, to: number): Promise<void>;
+  /** Deletes every document of the collections and sets the projection's checkpoint to 0. */
+  reset(projection: string, collections: string[]): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
