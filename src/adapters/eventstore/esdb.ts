@@ -104,7 +104,8 @@ function decodeData(event: EsdbRecordedEvent): unknown {
 }
 
 function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
-  if (!event.position) {
+  // Servers before 22.6 send no position (or the -1 sentinel, read as 2^64-1) on stream reads.
+  if (!event.position || event.position.commit >= 1n << 63n) {
     throw new Error(`EventStoreDB returned event ${event.streamId}@${event.revision} without its $all position (server 22.6 or newer is needed)`);
   }
   const raw = event.metadata;
@@ -248,7 +249,8 @@ export function esdbEventStore(client: EventStoreDBClient): EventStore {
           if (!batch) break;
           await handler(batch);
         }
-        if (!stopped && failure) throw failure;
+        // The server ended the subscription without being asked to (shutdown, lost leader): the owner resubscribes.
+        if (!stopped) throw failure ?? new Error('EventStoreDB ended the $all subscription');
       } finally {
         stopped = true;
         await source.unsubscribe().catch(() => undefined);

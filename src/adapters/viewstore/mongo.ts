@@ -104,7 +104,8 @@ class CheckpointRace extends Error {}
 /**
  * ViewStore on MongoDB: one collection per view collection, `_id` = the document id, the document's
  * fields stored as they are. commit() and reset() run in a transaction (MongoDB must be a replica
- * set, as production runs it), so documents and checkpoint move together.
+ * set, as production runs it), so documents and checkpoint move together. Sort fields must hold
+ * scalars (string, number, boolean) or be null/missing; null and missing sort first, as in SQLite.
  */
 export function mongoViewStore(db: Db, options: MongoViewStoreOptions = {}): ViewStore {
   const prefix = options.collectionPrefix ?? '';
