@@ -13,7 +13,13 @@ import { viewProjectionTarget } from './kernel/view-projection.js';
 import type { EventStore } from './ports/event-store.js';
 import type { KeyValue } from './ports/key-value.js';
 import type { ViewStore } from './ports/view-store.js';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { MongoClient } from 'mongodb';
+import { Redis } from 'ioredis';
 import { sqliteEventStore } from './adapters/eventstore/sqlite.js';
+import { esdbEventStore } from './adapters/eventstore/esdb.js';
+import { mongoViewStore } from './adapters/viewstore/mongo.js';
+import { redisKeyValue } from './adapters/keyvalue/redis.js';
 import { sqliteViewStore } from './adapters/viewstore/sqlite.js';
 import { memoryKeyValue } from './adapters/keyvalue/memory.js';
 import { devOutbox } from './adapters/outbox/dev.js';
@@ -73,20 +79,35 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
 }
 
 async function eventStoreFor(config: Config, logger: Logger): Promise<EventStore> {
-  logger.info({ engine: 'sqlite', file: join(config.BAZAAR_DATA_DIR, 'events.db') }, 'event store');
-  const db = new Database(join(config.BAZAAR_DATA_DIR, 'events.db'));
+  if (config.EVENTSTORE_URL) {
+    logger.info({ engine: 'eventstoredb' }, 'event store');
+    return esdbEventStore(EventStoreDBClient.connectionString(config.EVENTSTORE_URL));
+  }
+  const file = join(config.BAZAAR_DATA_DIR, 'events.db');
+  logger.info({ engine: 'sqlite', file }, 'event store');
+  const db = new Database(file);
   db.pragma(`synchronous = ${config.BAZAAR_SQLITE_SYNC}`);
   return sqliteEventStore(db);
 }
 
 async function viewStoreFor(config: Config, logger: Logger): Promise<ViewStore> {
-  logger.info({ engine: 'sqlite', file: join(config.BAZAAR_DATA_DIR, 'views.db') }, 'view store');
-  const db = new Database(join(config.BAZAAR_DATA_DIR, 'views.db'));
+  if (config.MONGODB_URL) {
+    logger.info({ engine: 'mongodb' }, 'view store');
+    const client = await new MongoClient(config.MONGODB_URL).connect();
+    return mongoViewStore(client.db());
+  }
+  const file = join(config.BAZAAR_DATA_DIR, 'views.db');
+  logger.info({ engine: 'sqlite', file }, 'view store');
+  const db = new Database(file);
   db.pragma('synchronous = normal');
   return sqliteViewStore(db);
 }
 
-async function keyValueFor(_config: Config, logger: Logger): Promise<KeyValue> {
+async function keyValueFor(config: Config, logger: Logger): Promise<KeyValue> {
+  if (config.REDIS_URL) {
+    logger.info({ engine: 'redis' }, 'key-value');
+    return redisKeyValue(new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 }));
+  }
   logger.info({ engine: 'memory' }, 'key-value');
   return memoryKeyValue();
 }

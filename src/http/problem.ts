@@ -13,7 +13,7 @@ import {
   VersionConflict,
   type FieldError,
 } from '../kernel/errors.js';
-import { InvalidCursor } from '../adapters/viewstore/sqlite.js';
+import { InvalidCursor } from '../kernel/cursor.js';
 
 export interface Problem {
   type: string;

@@ -11,6 +11,8 @@
  *   Harman's S-stemmer (headphones → headphone).
  */
 
+import type { ProductSearchDocument } from '../ports/search-index.js';
+
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -100,4 +102,18 @@ export function highlight(text: string, terms: readonly string[]): string {
     html += escapeHtml(segment);
   }
   return open ? `${html}</em>` : html;
+}
+
+/** BM25F weights of the searchable fields; `keywords` holds the brand name and the attribute values. */
+export const FIELD_WEIGHTS = { title: 3, keywords: 2, description: 1 } as const;
+export type SearchField = keyof typeof FIELD_WEIGHTS;
+export const SEARCH_FIELDS = Object.keys(FIELD_WEIGHTS) as SearchField[];
+
+/** The words of each searchable field of a product. */
+export function documentTerms(doc: Pick<ProductSearchDocument, 'title' | 'description' | 'brand' | 'attributes'>): Record<SearchField, string[]> {
+  return {
+    title: tokenize(doc.title),
+    keywords: tokenize([doc.brand.name, ...Object.values(doc.attributes).flat()].join(' ')),
+    description: tokenize(doc.description),
+  };
 }

@@ -8,7 +8,7 @@ import {
   type ViewStore,
   type ViewWrite,
 } from '../../ports/view-store.js';
-import { InvalidCursor, decodeCursor, encodeCursor } from './sqlite.js';
+import { InvalidCursor, decodeCursor, encodeCursor } from '../../kernel/cursor.js';
 
 export interface MongoViewStoreOptions {
   /** Prepended to every collection name, the checkpoints' included (e.g. `bazaar_`). */

@@ -8,6 +8,7 @@ import {
   type ViewStore,
   type ViewWrite,
 } from '../../ports/view-store.js';
+import { decodeCursor, encodeCursor, InvalidCursor } from '../../kernel/cursor.js';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -17,26 +18,6 @@ function fieldPath(field: string): string {
 }
 
 const toSqlValue = (value: FieldValue): string | number | null => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
-
-export function encodeCursor(parts: unknown[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): unknown[] {
-  try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts)) return parts;
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursor();
-}
-
-export class InvalidCursor extends Error {
-  constructor() {
-    super('the cursor is not one this server issued');
-  }
-}
 
 /** ViewStore on SQLite: one table of JSON documents, expression indexes on declared fields. */
 export function sqliteViewStore(db: Database.Database): ViewStore {
@@ -84,7 +65,8 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     upsertCheckpoint.run(projection, 0);
   });
 
-  function findStatement(query: FindQuery): Database.Statement {
+  /** `cursorKey` is the sort value the previous page ended on (SQLite sorts NULL first ascending, last descending). */
+  function findStatement(query: FindQuery, cursorKey: unknown): Database.Statement {
     const where = Object.entries(query.where ?? {}).map(([field, value]) =>
       value === null ? `json_extract(doc, ${fieldPath(field)}) IS NULL` : `json_extract(doc, ${fieldPath(field)}) = ?`,
     );
@@ -92,7 +74,11 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     const sortExpr = order ? `json_extract(doc, ${fieldPath(order.field)})` : 'id';
     const dir = order?.direction === 'desc' ? 'DESC' : 'ASC';
     const cmp = dir === 'DESC' ? '<' : '>';
-    if (query.cursor) where.push(order ? `(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND id ${cmp} ?))` : `id > ?`);
+    if (query.cursor) {
+      if (!order) where.push('id > ?');
+      else if (cursorKey === null) where.push(dir === 'ASC' ? `(${sortExpr} IS NOT NULL OR id > ?)` : `(${sortExpr} IS NULL AND id < ?)`);
+      else where.push(`(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND id ${cmp} ?)${dir === 'DESC' ? ` OR ${sortExpr} IS NULL` : ''})`);
+    }
     const sql = `SELECT id, doc, ${sortExpr} AS sort_key FROM documents WHERE collection = ?${where.map((w) => ` AND ${w}`).join('')}
       ORDER BY ${order ? `${sortExpr} ${dir}, id ${dir}` : 'id ASC'} LIMIT ?`;
     let statement = findStatements.get(sql);
@@ -113,14 +99,16 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
       const limit = query.limit ?? 50;
       const params: Array<string | number | null> = [collection];
       for (const value of Object.values(query.where ?? {})) if (value !== null) params.push(toSqlValue(value));
+      let cursorKey: string | number | null = null;
       if (query.cursor) {
         const [sortKey, id] = decodeCursor(query.cursor) as [string | number | null, string];
         if (typeof id !== 'string') throw new InvalidCursor();
-        if (query.orderBy) params.push(sortKey, sortKey, id);
+        cursorKey = sortKey ?? null;
+        if (query.orderBy && cursorKey !== null) params.push(cursorKey, cursorKey, id);
         else params.push(id);
       }
       params.push(limit + 1);
-      const rows = findStatement(query).all(...params) as Array<{ id: string; doc: string; sort_key: string | number | null }>;
+      const rows = findStatement(query, cursorKey).all(...params) as Array<{ id: string; doc: string; sort_key: string | number | null }>;
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
