@@ -24,7 +24,11 @@ program
   .addOption(new Option('-p, --port <port>', 'HTTP port (default: $PORT or 3000)'))
   .action(async (options: { port?: string }) => {
     if (options.port) process.env.PORT = options.port;
-    const running = await startServer(config());
+    const running = await startServer(config()).catch((error: unknown) => {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(error.message);
+      process.exit(2);
+    });
     const shutdown = async (signal: string) => {
       running.runtime.deps.logger.info({ signal }, 'shutting down');
       await running.close();

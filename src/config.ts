@@ -10,7 +10,7 @@ const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   BAZAAR_BOOTSTRAP_ADMIN: z
     .string()
-    .regex(/^[^:\s]+@[^:\s]+:.{10,}$/, 'must be email:password with a password of at least 10 characters')
+    .regex(/^[^:\s]+@[^:\s]+:.{8,}$/, 'must be email:password with a password of at least 8 characters')
     .optional(),
   BAZAAR_PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(1800),
   BAZAAR_LIMITS: z.enum(['strict', 'relaxed']).default('strict'),

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
+import { DomainError } from './kernel/errors.js';
 import type { Deps } from './deps.js';
 import { createLogger } from './logger.js';
 import { systemClock } from './kernel/clock.js';
@@ -137,7 +138,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const separator = config.BAZAAR_BOOTSTRAP_ADMIN.indexOf(':');
     const email = config.BAZAAR_BOOTSTRAP_ADMIN.slice(0, separator);
     const password = config.BAZAAR_BOOTSTRAP_ADMIN.slice(separator + 1);
-    const admin = await ensureAdmin(deps, { email, password }, { actor: { id: 'system', role: 'system' }, correlationId: 'bootstrap-admin' });
+    const admin = await ensureAdmin(deps, { email, password }, { actor: { id: 'system', role: 'system' }, correlationId: 'bootstrap-admin' }).catch(async (error: unknown) => {
+      await runtime.close();
+      throw error instanceof DomainError ? new ConfigError(`BAZAAR_BOOTSTRAP_ADMIN: ${error.message}`) : error;
+    });
     deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
   }
   const app = createApp(deps);

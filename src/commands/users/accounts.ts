@@ -26,6 +26,7 @@ export interface AuthResult {
 /** A reservation left by a registration that crashed before its user existed may be taken over after this. */
 const ORPHAN_RESERVATION_MS = 60_000;
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+/** Attempts per window: slowed past `slowAfter`, refused past `refuseAt`. */
 export const LOGIN_LIMITS = { slowAfter: 3, refuseAt: 10, perIpSlowAfter: 20, perIpRefuseAt: 100, slowStepMs: 200, slowMaxMs: 2000 };
 
 const at = (deps: Pick<Deps, 'clock'>) => deps.clock.now().toISOString();
@@ -46,10 +47,11 @@ export async function registerWithCode(
 ): Promise<AuthResult> {
   const phone = requirePhone(input.phone);
   const email = input.email ? normalizeEmail(input.email) : null;
-  requireStrongPassword(input.password, [phone, email]);
+  requireStrongPassword(input.password, [phone]);
+  // The code comes first: only the owner of the phone learns whether it (or the e-mail) is taken.
+  await consumeCode(deps, { to: phone, purpose: 'register', code: input.code });
   if (await reservedByLiveOwner(deps, 'phone', phone)) throw phoneTaken();
   if (email && (await reservedByLiveOwner(deps, 'email', email))) throw emailTaken();
-  await consumeCode(deps, { to: phone, purpose: 'register', code: input.code });
   const user = await createUser(deps, { phone, email, nickname: input.nickname, password: input.password, roles: ['customer'] }, metadata);
   return startSession(deps, user.state, metadata, 'sms');
 }
@@ -116,49 +118,44 @@ async function userExists(deps: Deps, userId: string): Promise<boolean> {
 
 export async function loginWithPassword(deps: Deps, input: { identifier: string; password: string; ip: string }, metadata: EventMetadata): Promise<AuthResult> {
   const identifier = normalizeIdentifier(input.identifier);
-  const failures = await guardLogin(deps, identifier?.value ?? input.identifier.trim().toLowerCase(), input.ip);
+  const attempt = await guardLogin(deps, identifier?.value ?? input.identifier.trim().toLowerCase(), input.ip);
   const user = identifier ? await loadUser(deps, identifier) : null;
   const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
-  if (!user || !ok) {
-    await failures.record();
-    throw new UnauthenticatedError('wrong identifier or password');
-  }
-  await failures.clear();
+  if (!user || !ok) throw new UnauthenticatedError('wrong identifier or password');
+  await attempt.succeeded();
   return startSession(deps, user, metadata, 'password');
 }
 
 export async function loginWithCode(deps: Deps, input: { phone: string; code: string; ip: string }, metadata: EventMetadata): Promise<AuthResult> {
   const phone = requirePhone(input.phone);
-  const failures = await guardLogin(deps, phone, input.ip);
+  const attempt = await guardLogin(deps, phone, input.ip);
   const user = await loadUser(deps, { kind: 'phone', value: phone });
-  try {
-    if (!user) throw new InvalidCodeError();
-    await consumeCode(deps, { to: phone, purpose: 'login', code: input.code });
-  } catch (error) {
-    if (error instanceof InvalidCodeError) await failures.record();
-    throw error;
-  }
-  await failures.clear();
+  if (!user) throw new InvalidCodeError();
+  await consumeCode(deps, { to: phone, purpose: 'login', code: input.code });
+  await attempt.succeeded();
   return startSession(deps, user, metadata, 'sms');
 }
 
-/** Slows repeated failures per identifier and per address, then refuses them (429) for the window. */
+/**
+ * Counts every sign-in attempt atomically before the secret is checked (so parallel guesses are
+ * counted too); past the limits an attempt is slowed, then refused (429) for the window. A success
+ * clears the account's count and gives its attempt back to the address.
+ */
 async function guardLogin(deps: Deps, identifier: string, ip: string) {
-  const byIdentifier = windowCounter(deps.kv, 'login-fail-id', LOGIN_WINDOW_MS);
-  const byIp = windowCounter(deps.kv, 'login-fail-ip', LOGIN_WINDOW_MS);
+  const byIdentifier = windowCounter(deps.kv, 'login-attempt-id', LOGIN_WINDOW_MS);
+  const byIp = windowCounter(deps.kv, 'login-attempt-ip', LOGIN_WINDOW_MS);
   const checkIp = deps.config.BAZAAR_LIMITS === 'strict';
-  const idCount = await byIdentifier.peek(identifier);
-  const ipCount = checkIp ? await byIp.peek(ip) : { count: 0, retryAfterSeconds: 0 };
-  if (idCount.count >= LOGIN_LIMITS.refuseAt) throw new RateLimitedError('too many failed sign-ins for this account; try again later', idCount.retryAfterSeconds);
-  if (ipCount.count >= LOGIN_LIMITS.perIpRefuseAt) throw new RateLimitedError('too many failed sign-ins from this address; try again later', ipCount.retryAfterSeconds);
-  const excess = Math.max(idCount.count - LOGIN_LIMITS.slowAfter + 1, ipCount.count - LOGIN_LIMITS.perIpSlowAfter + 1, 0);
+  const idCount = await byIdentifier.hit(identifier);
+  const ipCount = checkIp ? await byIp.hit(ip) : { count: 0, retryAfterSeconds: 0 };
+  if (idCount.count > LOGIN_LIMITS.refuseAt) throw new RateLimitedError('too many failed sign-ins for this account; try again later', idCount.retryAfterSeconds);
+  if (ipCount.count > LOGIN_LIMITS.perIpRefuseAt) throw new RateLimitedError('too many failed sign-ins from this address; try again later', ipCount.retryAfterSeconds);
+  const excess = Math.max(idCount.count - LOGIN_LIMITS.slowAfter, ipCount.count - LOGIN_LIMITS.perIpSlowAfter, 0);
   if (excess > 0) await sleep(Math.min(excess * LOGIN_LIMITS.slowStepMs, LOGIN_LIMITS.slowMaxMs));
   return {
-    record: async () => {
-      await byIdentifier.hit(identifier);
-      if (checkIp) await byIp.hit(ip);
+    succeeded: async () => {
+      await byIdentifier.clear(identifier);
+      if (checkIp) await byIp.give(ip);
     },
-    clear: () => byIdentifier.clear(identifier),
   };
 }
 
@@ -242,7 +239,7 @@ export async function resetPassword(deps: Deps, input: { identifier: string; cod
   const identifier = normalizeIdentifier(input.identifier);
   const user = identifier ? await loadUser(deps, identifier) : null;
   if (!user || !identifier) throw new InvalidCodeError();
-  requireStrongPassword(input.newPassword, [user.phone, user.email], 'newPassword');
+  requireStrongPassword(input.newPassword, [user.phone], 'newPassword');
   await consumeCode(deps, { to: identifier.value, purpose: 'reset_password', code: input.code });
   const passwordHash = await hashPassword(input.newPassword);
   const result = await deps.handlers.user.handle(userStream(user.userId), { type: 'ChangePassword', passwordHash, at: at(deps) }, { metadata });
@@ -262,7 +259,7 @@ export async function ensureAdmin(deps: Deps, input: { email: string; password: 
     }
     return { userId: existing.state.ownerId, created: false };
   }
-  requireStrongPassword(input.password, [email]);
+  requireStrongPassword(input.password, []);
   const { state } = await createUser(deps, { phone: null, email, nickname: email.split('@')[0]!, password: input.password, roles: ['admin'] }, metadata);
   return { userId: state.userId, created: true };
 }
@@ -302,8 +299,8 @@ function requirePhone(input: string): string {
   return phone;
 }
 
-function requireStrongPassword(password: string, context: Array<string | null>, path = 'password') {
-  const weakness = passwordWeakness(password, context);
+function requireStrongPassword(password: string, phones: Array<string | null>, path = 'password') {
+  const weakness = passwordWeakness(password, phones);
   if (weakness) throw new ValidationError('the password is too weak', [{ path, message: `password ${weakness}` }]);
 }
 

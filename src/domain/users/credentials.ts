@@ -19,11 +19,11 @@ const COMMON_PASSWORDS = new Set([
   '1q2w3e4r', 'zaq12wsx', 'qwer1234', 'a1234567', 'woaini1314', '5201314520', 'aa123456', 'qq123456',
 ]);
 
-export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** Returns why a password is too weak, or null. `context` holds values the password must not contain. */
-export function passwordWeakness(password: string, context: Array<string | null | undefined> = []): string | null {
+/** Returns why a password is too weak, or null. `phones` are numbers the password must not contain. */
+export function passwordWeakness(password: string, phones: Array<string | null | undefined> = []): string | null {
   if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
   if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(password)).length;
@@ -32,9 +32,15 @@ export function passwordWeakness(password: string, context: Array<string | null 
   }
   if (/^(.)\1+$/.test(password) || COMMON_PASSWORDS.has(password.toLowerCase())) return 'is too common';
   const lowered = password.toLowerCase();
-  for (const value of context) {
-    const part = value?.toLowerCase().replace(/^\+/, '').split('@')[0];
-    if (part && part.length >= 4 && lowered.includes(part)) return 'must not contain your phone number or e-mail';
+  for (const phone of phones) {
+    if (phoneDigits(phone).some((digits) => lowered.includes(digits))) return 'must not contain your phone number';
   }
   return null;
+}
+
+/** A phone number's digits with and without its country code. */
+function phoneDigits(phone: string | null | undefined): string[] {
+  if (!phone) return [];
+  const national = parsePhoneNumberFromString(phone)?.nationalNumber;
+  return [phone.replace(/^\+/, ''), ...(national ? [national] : [])];
 }
