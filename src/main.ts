@@ -29,10 +29,13 @@ import { createHandlers } from './commands/handlers.js';
 import { jwtTokenService } from './commands/users/tokens.js';
 import { ensureAdmin } from './commands/users/accounts.js';
 import { usersProjection } from './projections/users/users.js';
+import { catalogProjection } from './projections/catalog/catalog.js';
+import { jobsProjection } from './projections/catalog/jobs.js';
+import { jobWorker, resumeInterruptedJobs } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection];
 
 export interface Runtime {
   deps: Deps;
@@ -73,6 +76,7 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   return {
     deps,
     async close() {
+      await jobWorker(deps).stop();
       await projections.stop();
       for (const close of closers.reverse()) await close();
     },
@@ -144,6 +148,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
   }
+  const resumed = await resumeInterruptedJobs(deps);
+  if (resumed > 0) deps.logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs');
   const app = createApp(deps);
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));

@@ -3,6 +3,14 @@ import type { EventStore } from '../ports/event-store.js';
 import { userDecider } from '../domain/users/user.js';
 import { sessionDecider } from '../domain/users/session.js';
 import { reservationDecider } from '../domain/uniqueness/reservation.js';
+import { categoryDecider } from '../domain/catalog/category.js';
+import { frontendCategoryDecider } from '../domain/catalog/frontend-category.js';
+import { brandDecider } from '../domain/catalog/brand.js';
+import { spuDecider } from '../domain/catalog/spu.js';
+import { productDecider } from '../domain/catalog/product.js';
+import { apiKeyDecider } from '../domain/catalog/api-key.js';
+import { jobDecider } from '../domain/catalog/bulk-job.js';
+import { inventoryDecider } from '../domain/inventory/inventory.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -10,6 +18,14 @@ export function createHandlers(store: EventStore) {
     user: new CommandHandler(store, userDecider),
     session: new CommandHandler(store, sessionDecider),
     reservation: new CommandHandler(store, reservationDecider),
+    category: new CommandHandler(store, categoryDecider),
+    frontendCategory: new CommandHandler(store, frontendCategoryDecider),
+    brand: new CommandHandler(store, brandDecider),
+    spu: new CommandHandler(store, spuDecider),
+    product: new CommandHandler(store, productDecider),
+    inventory: new CommandHandler(store, inventoryDecider),
+    apiKey: new CommandHandler(store, apiKeyDecider),
+    job: new CommandHandler(store, jobDecider),
   };
 }
 

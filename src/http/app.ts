@@ -13,6 +13,8 @@ import { authRoutes } from './routes/auth.js';
 import { meRoutes } from './routes/me.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { devRoutes } from './routes/dev.js';
+import { adminCatalogRoutes, BULK_UPLOAD_PATH } from './routes/admin-catalog.js';
+import { apiKeyAuth } from '../commands/catalog/api-keys.js';
 
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
@@ -24,13 +26,15 @@ export function createApp(deps: Deps) {
   app.use('*', requestContext(deps.logger, metrics));
   app.route('/', opsRoutes(deps, metrics));
 
-  app.use('/api/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: () => problemResponse(problem(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`)) }));
-  app.use('/api/*', authenticate(deps.tokens));
+  const jsonBodyLimit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: () => problemResponse(problem(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`)) });
+  app.use('/api/*', (c, next) => (c.req.path === BULK_UPLOAD_PATH ? next() : jsonBodyLimit(c, next))); // bulk files are streamed to disk
+  app.use('/api/*', authenticate(deps.tokens, apiKeyAuth(deps)));
   app.use('/api/*', minPosition(deps.projections));
 
   app.route('/api/v1/auth', authRoutes(deps));
   app.route('/api/v1/me', meRoutes(deps));
   app.route('/api/v1/admin/users', adminUserRoutes(deps));
+  app.route('/api/v1/admin', adminCatalogRoutes(deps));
   if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

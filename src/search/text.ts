@@ -11,18 +11,21 @@
  *   Harman's S-stemmer (headphones → headphone).
  */
 
-import type { ProductSearchDocument } from '../ports/search-index.js';
+import type { ProductSearchDocument, SearchHit } from '../ports/search-index.js';
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~\s]*$/;
+/** Letters, digits and marks: punctuation and spaces always end a word, so text is segmented run by run. */
+const RUN = /[\p{L}\p{N}\p{M}]+/gu;
+const ASCII_RUN = /^[a-z0-9]+$/;
 const WORD_PARTS = /\p{L}+|\p{N}+/gu;
 const IDEOGRAPH = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u;
-const NEEDS_SEGMENTER = /[^\p{Script=Latin}\p{Script=Common}\p{Script=Inherited}\p{Script=Greek}\p{Script=Cyrillic}]/u;
+const POSSESSIVE = /['’]s(?![\p{L}\p{N}])/gu;
 
-/** Segmentation of a whitespace-free chunk is a pure function of it: cache the frequent ones. */
-const chunkCache = new Map<string, readonly string[]>();
-const CHUNK_CACHE_SIZE = 50_000;
+/** Segmentation of a run is a pure function of it: cache the frequent ones (titles repeat phrases). */
+const runCache = new Map<string, readonly string[]>();
+const RUN_CACHE_SIZE = 100_000;
 
 /** Harman's S-stemmer: folds English plurals only, never shortening a word below three letters. */
 function stem(word: string): string {
@@ -33,48 +36,47 @@ function stem(word: string): string {
   return word;
 }
 
-const POSSESSIVE = /['’]s(?![\p{L}\p{N}])/gu;
-
 function pushWordParts(word: string, out: string[]): void {
-  for (const part of word.replace(POSSESSIVE, '').match(WORD_PARTS) ?? []) out.push(stem(part));
+  for (const part of word.match(WORD_PARTS) ?? []) out.push(stem(part));
 }
 
-function segmentChunk(chunk: string): readonly string[] {
-  const cached = chunkCache.get(chunk);
-  if (cached) return cached;
+function segmentRun(run: string): readonly string[] {
   const tokens: string[] = [];
-  if (!NEEDS_SEGMENTER.test(chunk)) {
-    pushWordParts(chunk, tokens);
-  } else {
-    let run: string[] = [];
-    const flushRun = () => {
-      for (let i = 1; i < run.length; i++) tokens.push(run[i - 1]! + run[i]!);
-      run = [];
-    };
-    for (const { segment, isWordLike } of segmenter.segment(chunk)) {
-      if (!isWordLike) {
-        flushRun();
-      } else if (IDEOGRAPH.test(segment)) {
-        tokens.push(segment);
-        run.push(segment);
-      } else {
-        flushRun();
-        pushWordParts(segment, tokens);
-      }
+  let singles: string[] = [];
+  const flushSingles = () => {
+    for (let i = 1; i < singles.length; i++) tokens.push(singles[i - 1]! + singles[i]!);
+    singles = [];
+  };
+  for (const { segment, isWordLike } of segmenter.segment(run)) {
+    if (!isWordLike) {
+      flushSingles();
+    } else if (IDEOGRAPH.test(segment)) {
+      tokens.push(segment);
+      singles.push(segment);
+    } else {
+      flushSingles();
+      pushWordParts(segment, tokens);
     }
-    flushRun();
   }
-  if (chunkCache.size >= CHUNK_CACHE_SIZE) chunkCache.clear();
-  chunkCache.set(chunk, tokens);
+  flushSingles();
   return tokens;
 }
 
 /** The words of a text, in order and with repeats (index time). */
 export function tokenize(text: string): string[] {
-  const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase();
+  const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase().replace(POSSESSIVE, '');
   const tokens: string[] = [];
-  for (const chunk of normalized.split(/\s+/)) {
-    if (chunk) for (const token of segmentChunk(chunk)) tokens.push(token);
+  for (const run of normalized.match(RUN) ?? []) {
+    if (ASCII_RUN.test(run)) {
+      pushWordParts(run, tokens);
+      continue;
+    }
+    let words = runCache.get(run);
+    if (!words) {
+      if (runCache.size >= RUN_CACHE_SIZE) runCache.clear();
+      runCache.set(run, (words = segmentRun(run)));
+    }
+    for (const word of words) tokens.push(word);
   }
   return tokens;
 }
@@ -115,5 +117,23 @@ export function documentTerms(doc: Pick<ProductSearchDocument, 'title' | 'descri
     title: tokenize(doc.title),
     keywords: tokenize([doc.brand.name, ...Object.values(doc.attributes).flat()].join(' ')),
     description: tokenize(doc.description),
+  };
+}
+
+type HitSource = Pick<ProductSearchDocument, 'id' | 'title' | 'brand' | 'categoryId' | 'minPrice' | 'maxPrice' | 'currency' | 'inStock' | 'image'>;
+
+/** A search hit of a stored document; `terms` are the query's words (none: no highlight). */
+export function toSearchHit(doc: HitSource, terms: readonly string[]): SearchHit {
+  return {
+    id: doc.id,
+    title: doc.title,
+    brand: doc.brand,
+    category: doc.categoryId,
+    minPrice: doc.minPrice,
+    maxPrice: doc.maxPrice,
+    currency: doc.currency,
+    inStock: doc.inStock,
+    image: doc.image,
+    highlight: terms.length > 0 ? highlight(doc.title, terms) : null,
   };
 }

@@ -4,12 +4,24 @@ import type { Role } from '../../domain/shared/actor.js';
 import type { TokenService } from '../../commands/users/tokens.js';
 import type { AppEnv, AuthUser } from '../env.js';
 
-/** Reads a bearer token when one is sent; an invalid one is refused (401) even on public routes. */
-export function authenticate(tokens: TokenService): MiddlewareHandler<AppEnv> {
+/** Merchant API keys (`Authorization: ApiKey <key>`), accepted only on the paths they are for. */
+export interface ApiKeyVerifier {
+  allows(path: string): boolean;
+  /** The merchant the key acts as; throws UnauthenticatedError for an unknown or revoked key. */
+  verify(key: string): Promise<AuthUser>;
+}
+
+/** Reads a bearer token (or an API key) when one is sent; an invalid one is refused (401) even on public routes. */
+export function authenticate(tokens: TokenService, apiKeys?: ApiKeyVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (header) {
       const [scheme, token] = header.split(' ');
+      if (apiKeys && scheme?.toLowerCase() === 'apikey' && token) {
+        if (!apiKeys.allows(c.req.path)) throw new ForbiddenError('API keys are accepted only on the product-center routes');
+        c.set('user', await apiKeys.verify(token));
+        return next();
+      }
       if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthenticatedError('use Authorization: Bearer <access token>');
       const claims = await tokens.verifyAccessToken(token);
       c.set('user', { id: claims.userId, roles: claims.roles });
