@@ -6,6 +6,7 @@ import type { EventStore } from './ports/event-store.js';
 import type { KeyValue } from './ports/key-value.js';
 import type { Outbox, ReadableOutbox } from './ports/outbox.js';
 import type { ViewStore } from './ports/view-store.js';
+import type { SearchIndex } from './ports/search-index.js';
 import type { TokenService } from './commands/users/tokens.js';
 import type { Handlers } from './commands/handlers.js';
 
@@ -15,6 +16,8 @@ export interface Deps {
   store: EventStore;
   views: ViewStore;
   kv: KeyValue;
+  /** The product search index, written only by the `search` projection. */
+  searchIndex: SearchIndex;
   outbox: Outbox;
   /** Present while the dev outbox is enabled (not in production). */
   devOutbox: ReadableOutbox | null;

@@ -17,6 +17,10 @@ import type { ViewStore } from './ports/view-store.js';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { SearchIndex } from './ports/search-index.js';
+import { sqliteSearchIndex } from './adapters/search/sqlite.js';
+import { elasticsearchSearchIndex } from './adapters/search/elasticsearch.js';
 import { sqliteEventStore } from './adapters/eventstore/sqlite.js';
 import { esdbEventStore } from './adapters/eventstore/esdb.js';
 import { mongoViewStore } from './adapters/viewstore/mongo.js';
@@ -31,11 +35,13 @@ import { ensureAdmin } from './commands/users/accounts.js';
 import { usersProjection } from './projections/users/users.js';
 import { catalogProjection } from './projections/catalog/catalog.js';
 import { jobsProjection } from './projections/catalog/jobs.js';
+import { searchProjectionTarget } from './projections/search/search.js';
+import { homePageProjection } from './projections/catalog/home.js';
 import { jobWorker, resumeInterruptedJobs } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection, catalogProjection, jobsProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection];
 
 export interface Runtime {
   deps: Deps;
@@ -51,11 +57,13 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   const views = await viewStoreFor(config, logger);
   const kv = await keyValueFor(config, logger);
   closers.push(() => kv.close(), () => views.close(), () => store.close());
+  const searchIndex = await searchIndexFor(config, logger);
+  closers.push(() => searchIndex.close());
 
   const readableOutbox = config.devOutbox ? devOutbox(logger) : null;
   const projections = new ProjectionRunner(
     store,
-    viewProjections.map((projection) => viewProjectionTarget(projection, views)),
+    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv })],
     { onError: (name, error) => logger.error({ err: error, projection: name }, 'projection failed; retrying') },
   );
 
@@ -64,6 +72,7 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
     store,
     views,
     kv,
+    searchIndex,
     outbox: readableOutbox ?? logOnlyOutbox(logger),
     devOutbox: readableOutbox,
     clock: systemClock,
@@ -106,6 +115,18 @@ async function viewStoreFor(config: Config, logger: Logger): Promise<ViewStore> 
   const db = new Database(file);
   db.pragma('synchronous = normal');
   return sqliteViewStore(db);
+}
+
+async function searchIndexFor(config: Config, logger: Logger): Promise<SearchIndex> {
+  if (config.ELASTICSEARCH_URL) {
+    logger.info({ engine: 'elasticsearch' }, 'search index');
+    return elasticsearchSearchIndex(new ElasticsearchClient({ node: config.ELASTICSEARCH_URL }));
+  }
+  const file = join(config.BAZAAR_DATA_DIR, 'search.db');
+  logger.info({ engine: 'sqlite', file }, 'search index');
+  const db = new Database(file);
+  db.pragma('synchronous = normal');
+  return sqliteSearchIndex(db);
 }
 
 async function keyValueFor(config: Config, logger: Logger): Promise<KeyValue> {

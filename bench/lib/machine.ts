@@ -27,3 +27,20 @@ export function machineMarkdown(info: MachineInfo): string {
     `- Date: ${info.date}`,
   ].join('\n');
 }
+
+/** Share (0–1) of all cores busy during the next `ms` milliseconds, from the kernel's CPU counters. */
+export async function cpuBusy(ms = 2_000): Promise<number> {
+  const snapshot = () =>
+    os.cpus().reduce(
+      (acc, cpu) => {
+        const { user, nice, sys, idle, irq } = cpu.times;
+        return { busy: acc.busy + user + nice + sys + irq, total: acc.total + user + nice + sys + idle + irq };
+      },
+      { busy: 0, total: 0 },
+    );
+  const before = snapshot();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = snapshot();
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}

@@ -11,6 +11,7 @@ import { productDecider } from '../domain/catalog/product.js';
 import { apiKeyDecider } from '../domain/catalog/api-key.js';
 import { jobDecider } from '../domain/catalog/bulk-job.js';
 import { inventoryDecider } from '../domain/inventory/inventory.js';
+import { homePageDecider } from '../domain/catalog/home-page.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -26,6 +27,7 @@ export function createHandlers(store: EventStore) {
     inventory: new CommandHandler(store, inventoryDecider),
     apiKey: new CommandHandler(store, apiKeyDecider),
     job: new CommandHandler(store, jobDecider),
+    homePage: new CommandHandler(store, homePageDecider),
   };
 }
 

@@ -14,6 +14,9 @@ import { meRoutes } from './routes/me.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { devRoutes } from './routes/dev.js';
 import { adminCatalogRoutes, BULK_UPLOAD_PATH } from './routes/admin-catalog.js';
+import { productRoutes } from './routes/products.js';
+import { homeRoutes } from './routes/home.js';
+import { cartRoutes } from './routes/cart.js';
 import { apiKeyAuth } from '../commands/catalog/api-keys.js';
 
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -35,6 +38,9 @@ export function createApp(deps: Deps) {
   app.route('/api/v1/me', meRoutes(deps));
   app.route('/api/v1/admin/users', adminUserRoutes(deps));
   app.route('/api/v1/admin', adminCatalogRoutes(deps));
+  app.route('/api/v1', productRoutes(deps));
+  app.route('/api/v1', homeRoutes(deps));
+  app.route('/api/v1/cart', cartRoutes(deps));
   if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -17,6 +17,13 @@ export interface KeyValue {
   del(key: string): Promise<boolean>;
   /** Atomically adds `by` (default 1) and returns the new value; `ttlMs` applies when the key is created. */
   incr(key: string, by?: number, options?: { ttlMs?: number }): Promise<number>;
+  /**
+   * Atomically: when the current value is `expected` (null: the key is absent or has expired), writes
+   * `value` (null: deletes the key) and returns true; otherwise changes nothing and returns false.
+   * A write behaves as a plain `set`: the old ttl is dropped and `ttlMs`, when given, applies.
+   * The building block for read-modify-write of one JSON value without lost updates.
+   */
+  compareAndSet(key: string, expected: string | null, value: string | null, options?: { ttlMs?: number }): Promise<boolean>;
   /** Remaining time to live in ms; null when the key is absent or never expires. */
   ttl(key: string): Promise<number | null>;
   /** Reachability check for /readyz. */

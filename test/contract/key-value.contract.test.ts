@@ -139,6 +139,95 @@ for (const adapter of keyValueAdapters()) {
       expect(await kv.ttl(k)).toBeGreaterThan(0);
     });
 
+    it('compareAndSet with expected null writes only when the key is absent (or has expired)', async () => {
+      const k = key('cas-create');
+      expect(await kv.compareAndSet(k, null, 'first', { ttlMs: 80 })).toBe(true);
+      expect(await kv.get(k)).toBe('first');
+      expect(await kv.compareAndSet(k, null, 'second')).toBe(false);
+      expect(await kv.get(k)).toBe('first');
+      await sleep(120);
+      expect(await kv.compareAndSet(k, null, 'third')).toBe(true);
+      expect(await kv.get(k)).toBe('third');
+    });
+
+    it('compareAndSet replaces the value only when it is exactly the expected one', async () => {
+      const k = key('cas-replace');
+      await kv.set(k, '{"n":1}');
+      expect(await kv.compareAndSet(k, '{"n":2}', '{"n":3}')).toBe(false);
+      expect(await kv.compareAndSet(k, '{"n":1} ', '{"n":3}')).toBe(false);
+      expect(await kv.compareAndSet(k, null, '{"n":3}')).toBe(false);
+      expect(await kv.get(k)).toBe('{"n":1}');
+      expect(await kv.compareAndSet(k, '{"n":1}', '{"n":2}')).toBe(true);
+      expect(await kv.get(k)).toBe('{"n":2}');
+      expect(await kv.compareAndSet(key('cas-missing'), 'anything', 'x')).toBe(false);
+      expect(await kv.get(key('cas-missing'))).toBeNull();
+    });
+
+    it('compareAndSet compares and stores any text exactly (unicode, empty string)', async () => {
+      const k = key('cas-text');
+      const value = '{"title":"纯棉T恤 👕","note":"a\\nb"}';
+      expect(await kv.compareAndSet(k, null, value)).toBe(true);
+      expect(await kv.get(k)).toBe(value);
+      expect(await kv.compareAndSet(k, value, '')).toBe(true);
+      expect(await kv.get(k)).toBe('');
+      expect(await kv.compareAndSet(k, null, 'x')).toBe(false); // an empty string is a value, not absence
+      expect(await kv.compareAndSet(k, '', 'x')).toBe(true);
+      expect(await kv.get(k)).toBe('x');
+    });
+
+    it('compareAndSet to null deletes the key when the value matches', async () => {
+      const k = key('cas-delete');
+      await kv.set(k, 'v');
+      expect(await kv.compareAndSet(k, 'other', null)).toBe(false);
+      expect(await kv.get(k)).toBe('v');
+      expect(await kv.compareAndSet(k, 'v', null)).toBe(true);
+      expect(await kv.get(k)).toBeNull();
+      expect(await kv.compareAndSet(k, 'v', null)).toBe(false);
+      expect(await kv.compareAndSet(k, null, null)).toBe(true); // absent as expected; stays absent
+      expect(await kv.get(k)).toBeNull();
+    });
+
+    it('a compareAndSet write applies its ttl, or drops the old one without it', async () => {
+      const k = key('cas-ttl');
+      await kv.set(k, 'a', { ttlMs: 60_000 });
+      expect(await kv.compareAndSet(k, 'a', 'b', { ttlMs: 150 })).toBe(true);
+      const remaining = await kv.ttl(k);
+      expect(remaining).toBeGreaterThan(0);
+      expect(remaining).toBeLessThanOrEqual(150);
+      expect(await kv.compareAndSet(k, 'b', 'c')).toBe(true);
+      expect(await kv.ttl(k)).toBeNull();
+      await sleep(180);
+      expect(await kv.get(k)).toBe('c');
+      expect(await kv.compareAndSet(k, 'c', 'd', { ttlMs: 60 })).toBe(true);
+      await sleep(100);
+      expect(await kv.get(k)).toBeNull();
+      // A failed compareAndSet leaves the ttl alone.
+      await kv.set(k, 'e', { ttlMs: 60_000 });
+      expect(await kv.compareAndSet(k, 'nope', 'f')).toBe(false);
+      expect(await kv.ttl(k)).toBeGreaterThan(50_000);
+    });
+
+    it('lets exactly one of many concurrent compareAndSet calls with the same expected value win', async () => {
+      const k = key('cas-race');
+      await kv.set(k, 'v0');
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => kv.compareAndSet(k, 'v0', `w${n}`)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await kv.get(k)).toBe(`w${results.indexOf(true)}`);
+    });
+
+    it('read-modify-compareAndSet loops lose no update under 50 concurrent writers', async () => {
+      const k = key('cas-counter');
+      const addOne = async () => {
+        for (;;) {
+          const current = await kv.get(k);
+          const next = JSON.stringify({ count: (current === null ? 0 : (JSON.parse(current) as { count: number }).count) + 1 });
+          if (await kv.compareAndSet(k, current, next, { ttlMs: 10_000 })) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, addOne));
+      expect(JSON.parse((await kv.get(k))!)).toEqual({ count: 50 });
+    });
+
     it('incr without a ttl on an existing key keeps it persistent', async () => {
       const k = key('incr-persistent');
       await kv.incr(k);

@@ -48,6 +48,12 @@ export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: 
       entries.set(key, { value: String(next), expiresAt });
       return next;
     },
+    async compareAndSet(key, expected, value, casOptions = {}) {
+      if ((live(key)?.value ?? null) !== expected) return false;
+      if (value === null) entries.delete(key);
+      else entries.set(key, { value, expiresAt: casOptions.ttlMs === undefined ? null : now() + casOptions.ttlMs });
+      return true;
+    },
     async ttl(key) {
       const entry = live(key);
       return entry?.expiresAt == null ? null : entry.expiresAt - now();

@@ -15,10 +15,38 @@ end
 return value
 `;
 
+/**
+ * Compare-and-set of a string value, atomic because a script runs alone on the server. KEYS[1] = key;
+ * ARGV[1] = '1' when the key must be absent (else ARGV[2] is the expected value); ARGV[3] = '1' to
+ * delete (else ARGV[4] is the new value); ARGV[5] = ttl in ms (0: none). Returns 1 when it wrote.
+ * GET answers false for a missing key (and fails for a key that is not a string, as GET does).
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1])
+else
+  local ttl = tonumber(ARGV[5])
+  if ttl > 0 then
+    redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
+  else
+    redis.call('SET', KEYS[1], ARGV[4])
+  end
+end
+return 1
+`;
+
 const COMMAND = 'bazaarIncrWithTtl';
+const CAS_COMMAND = 'bazaarCompareAndSet';
 
 interface WithIncrCommand {
   [COMMAND](key: string, by: number, ttlMs: number): Promise<number>;
+  [CAS_COMMAND](key: string, mustBeAbsent: string, expected: string, remove: string, value: string, ttlMs: number): Promise<number>;
 }
 
 /** Redis takes whole, positive milliseconds for PX / PEXPIRE. */
@@ -28,6 +56,7 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 export function redisKeyValue(redis: Redis): KeyValue {
   // defineCommand sends EVALSHA and falls back to EVAL once per connection when the script is not cached.
   redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  redis.defineCommand(CAS_COMMAND, { numberOfKeys: 1, lua: COMPARE_AND_SET });
   const scripted = redis as unknown as WithIncrCommand;
 
   return {
@@ -53,6 +82,13 @@ export function redisKeyValue(redis: Redis): KeyValue {
       if (!Number.isSafeInteger(by)) throw new Error(`incr needs an integer step, not ${by}`);
       const ttl = options.ttlMs === undefined ? 0 : wholeMs(options.ttlMs);
       return Number(await scripted[COMMAND](key, by, ttl));
+    },
+
+    async compareAndSet(key, expected, value, options = {}) {
+      const ttl = options.ttlMs === undefined ? 0 : wholeMs(options.ttlMs);
+      const absent = expected === null ? '1' : '0';
+      const remove = value === null ? '1' : '0';
+      return Number(await scripted[CAS_COMMAND](key, absent, expected ?? '', remove, value ?? '', ttl)) === 1;
     },
 
     async ttl(key) {

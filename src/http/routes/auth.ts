@@ -11,6 +11,7 @@ import {
   resetPassword,
   type AuthResult,
 } from '../../commands/users/accounts.js';
+import { mergeGuestCartOnSignIn } from '../../commands/carts/carts.js';
 import { commandMetadata } from '../command-metadata.js';
 import { errors, json, jsonBody, router } from '../openapi.js';
 import { AuthResultSchema, CodeSchema, EmailSchema, NewPasswordSchema, NicknameSchema, PasswordSchema, PhoneSchema } from './user-schemas.js';
@@ -47,6 +48,7 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const result = await registerWithCode(deps, c.req.valid('json'), commandMetadata(c));
+      await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
       return c.json(authResult(result), 201, { 'X-Position': String(result.position) });
     },
   );
@@ -62,6 +64,7 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const result = await loginWithPassword(deps, { ...c.req.valid('json'), ip: c.get('clientIp') }, commandMetadata(c));
+      await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
       return c.json(authResult(result), 200, { 'X-Position': String(result.position) });
     },
   );
@@ -77,6 +80,7 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const result = await loginWithCode(deps, { ...c.req.valid('json'), ip: c.get('clientIp') }, commandMetadata(c));
+      await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
       return c.json(authResult(result), 200, { 'X-Position': String(result.position) });
     },
   );
