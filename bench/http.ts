@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type BenchArgs } from './lib/args.js';
 import { runAutocannon, type AutocannonResult } from './lib/autocannon.js';
 import type { HttpTarget } from './lib/http-server.js';
+import { cpuSample, otherCores } from './lib/machine.js';
 import { isMain } from './lib/main-module.js';
 import { int, median, ratio, table } from './lib/stats.js';
 
@@ -36,6 +37,8 @@ export interface HttpResult {
   connections: number;
   durationSec: number;
   warmupSec: number;
+  /** Cores busy outside the bench process and the servers during the measured rounds (other work, kernel threads). */
+  otherCores: number;
   markdown: string;
 }
 
@@ -96,6 +99,8 @@ export async function benchHttp(args: BenchArgs, log: (line: string) => void = (
       if (check.status !== 200 || JSON.stringify(body) !== '{"status":"ok"}') throw new Error(`${target} answered ${check.status} ${JSON.stringify(body)}`);
       await runAutocannon({ url, connections, duration: warmupSec });
     }
+    const pids = servers.map(({ child }) => child.pid!);
+    const before = cpuSample(pids);
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const { target, url } of order) {
@@ -106,6 +111,7 @@ export async function benchHttp(args: BenchArgs, log: (line: string) => void = (
         results.get(target)!.push(result);
       }
     }
+    const other = otherCores(before, cpuSample(pids));
     const rows = targets.map((target): HttpRow => {
       const runs = results.get(target)!;
       const total = runs.reduce((sum, run) => sum + run.requests.total, 0);
@@ -122,7 +128,8 @@ export async function benchHttp(args: BenchArgs, log: (line: string) => void = (
       log(`http ${target}: ${int(row.reqPerSec)} req/s, p50 ${wholeMs(row.p50)}, p99 ${wholeMs(row.p99)}`);
       return row;
     });
-    return { rows, connections, durationSec, warmupSec, markdown: markdown(rows, connections, durationSec, warmupSec, rounds) };
+    log(`http: ${other.toFixed(2)} cores busy outside the benchmark during the measured rounds`);
+    return { rows, connections, durationSec, warmupSec, otherCores: other, markdown: markdown(rows, connections, durationSec, warmupSec, rounds) };
   } finally {
     for (const { child } of servers) await stopServer(child);
   }

@@ -15,7 +15,7 @@ import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
 import { parseArgs } from './lib/args.js';
 import { FOUNDATION_HEADING, writeSection } from './lib/benchmarks-md.js';
-import { cpuBusy, machineInfo, machineMarkdown } from './lib/machine.js';
+import { cpuBusy, cpuSample, machineInfo, machineMarkdown, otherCores } from './lib/machine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
@@ -32,9 +32,15 @@ const busy = busyBefore > 0.2;
 log(`${args.quick ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; cores ${Math.round(busyBefore * 100)} % busy before the run`);
 if (busy) log('WARNING: other work keeps the cores busy: figures will be noisy');
 
+const sample0 = cpuSample();
 const eventStore = await benchEventStore(args, log);
+const sample1 = cpuSample();
 const commands = await benchCommandLatency(args, log);
+const sample2 = cpuSample();
 const http = await benchHttp(args, log);
+const outside = { eventStore: otherCores(sample0, sample1), commands: otherCores(sample1, sample2), http: http.otherCores };
+const noisy = Object.values(outside).some((cores) => cores > 0.25);
+log(`cores busy outside the benchmark: event store ${outside.eventStore.toFixed(2)}, commands ${outside.commands.toFixed(2)}, http ${outside.http.toFixed(2)}`);
 
 const seconds = Math.round((Date.now() - started.getTime()) / 1000);
 const loadAtEnd = loadAverage();
@@ -56,6 +62,9 @@ const report = [
   `- Cores busy with other work in the 2 s before the run: ${Math.round(busyBefore * 100)} %` +
     (busy ? ' — **the machine was busy when the run started: figures are noisy**' : '') +
     `; load average (1/5/15 min) ${loadAtStart} at start, ${loadAtEnd} at the end (the benchmarks themselves keep 1–2 cores busy)`,
+  `- Cores busy outside the benchmark's own processes while it ran (other work on the machine, kernel threads such as writeback of the benchmark's files): ` +
+    `event store ${outside.eventStore.toFixed(2)}, command latency ${outside.commands.toFixed(2)}, HTTP measured rounds ${outside.http.toFixed(2)}` +
+    (noisy ? ' — **other work competed for the 2 cores during part of the run: those figures are noisy**' : ''),
   '',
   summary,
   '',

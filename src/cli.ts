@@ -4,6 +4,7 @@ import { buildRuntime, startServer } from './main.js';
 import { ensureAdmin } from './commands/users/accounts.js';
 import { DomainError } from './kernel/errors.js';
 import { importCatalogFile } from './commands/catalog/bulk/import-file.js';
+import { seedDemoStore } from './commands/catalog/demo-seed.js';
 
 const program = new Command('bazaar').description('Bazaar: an event-sourced commerce back end').showHelpAfterError();
 
@@ -108,6 +109,31 @@ program
       if (!(error instanceof DomainError) && !(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
       console.error(error.message);
       process.exitCode = 1;
+    } finally {
+      await runtime.close();
+    }
+  });
+
+program
+  .command('seed')
+  .description('fill the store with a demo catalog through the real commands (deterministic; running it again adds only what is missing)')
+  .option('--products <n>', 'number of products', '3000')
+  .action(async (options: { products: string }) => {
+    const products = Number(options.products);
+    if (!Number.isInteger(products) || products < 1 || products > 1_000_000) {
+      console.error('--products must be a whole number from 1 to 1000000');
+      process.exit(2);
+    }
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    const { deps } = runtime;
+    try {
+      await deps.projections.start();
+      const started = Date.now();
+      const result = await seedDemoStore(deps, { products, onProgress: (done) => done % 500 === 0 && console.log(`  ${done} / ${products} products`) });
+      // Let the read models (search included) catch up, so the store is searchable when the server starts.
+      await deps.projections.waitFor(await deps.store.headPosition(), 10 * 60_000);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`demo store ready in ${seconds} s: ${result.created} products created, ${result.existing} already there (${result.listed} listed). Try GET /api/v1/products/search?q=武侠小说`);
     } finally {
       await runtime.close();
     }

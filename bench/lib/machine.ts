@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export interface MachineInfo {
@@ -43,4 +44,41 @@ export async function cpuBusy(ms = 2_000): Promise<number> {
   const after = snapshot();
   const total = after.total - before.total;
   return total > 0 ? (after.busy - before.busy) / total : 0;
+}
+
+export interface CpuSample {
+  at: number;
+  /** CPU time of all cores, busy (user + nice + sys + irq), ms. */
+  busyMs: number;
+  /** CPU time of this process and of the given child processes, ms. */
+  ownMs: number;
+}
+
+/** CPU time of a process from /proc (Linux; 0 elsewhere or once it is gone), ms. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+export function cpuSample(childPids: readonly number[] = []): CpuSample {
+  const busyMs = os.cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+  const own = process.cpuUsage();
+  const ownMs = (own.user + own.system) / 1000 + childPids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  return { at: performance.now(), busyMs, ownMs };
+}
+
+/**
+ * Average number of cores busy outside this process (and the given children) between two samples:
+ * other work on the machine, plus the kernel's own threads (e.g. writeback of the benchmark's files).
+ */
+export function otherCores(from: CpuSample, to: CpuSample): number {
+  const wallMs = to.at - from.at;
+  if (wallMs <= 0) return 0;
+  return Math.max(0, (to.busyMs - from.busyMs - (to.ownMs - from.ownMs)) / wallMs);
 }

@@ -12,6 +12,9 @@ import { apiKeyDecider } from '../domain/catalog/api-key.js';
 import { jobDecider } from '../domain/catalog/bulk-job.js';
 import { inventoryDecider } from '../domain/inventory/inventory.js';
 import { homePageDecider } from '../domain/catalog/home-page.js';
+import { orderDecider } from '../domain/orders/order.js';
+import { payOrderDecider } from '../domain/orders/pay-order.js';
+import { promotionDecider } from '../domain/promotions/promotion.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -28,6 +31,9 @@ export function createHandlers(store: EventStore) {
     apiKey: new CommandHandler(store, apiKeyDecider),
     job: new CommandHandler(store, jobDecider),
     homePage: new CommandHandler(store, homePageDecider),
+    order: new CommandHandler(store, orderDecider),
+    payOrder: new CommandHandler(store, payOrderDecider),
+    promotion: new CommandHandler(store, promotionDecider),
   };
 }
 

@@ -19,9 +19,9 @@ import { documentTerms, FIELD_WEIGHTS, queryTerms, SEARCH_FIELDS, toSearchHit } 
 /**
  * Embedded SearchIndex: SQLite keeps the documents, their pre-tokenized words and the checkpoints
  * (durable, transactional, shared by processes); queries run on an in-memory engine (inverted index
- * and typed-array columns) loaded from it and kept in step with its change sequence. Measured at 1M
- * products this answers keyword + filter + facet queries an order of magnitude faster than FTS5,
- * whose bm25() alone takes hundreds of milliseconds on broad terms (bench/search-results.md).
+ * and typed-array columns) loaded from it and kept in step with its change sequence. FTS5 was measured
+ * and not taken: its bm25() ranking of a broad keyword alone costs more than a whole keyword + filter +
+ * facet query here (bench/search-results.md).
  */
 
 const K1 = 1.2;

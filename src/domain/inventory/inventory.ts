@@ -1,22 +1,66 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
 
 /**
- * The stock of one SKU (`inventory-<skuId>`). Today only `onHand` moves (StockSet, StockAdjusted);
- * `reserved` is kept in the state at 0 so the reservations of checkout extend it naturally: the units
- * that can be sold are `available = onHand − reserved`, and no change may leave available below 0.
+ * The stock of one SKU (`inventory-<skuId>`): `onHand` (StockSet, StockAdjusted) and the units reserved
+ * by unpaid orders. The units that can be sold are `available = onHand − reserved`, and no change may
+ * leave available below 0. A reservation is keyed by its order id (DESIGN.md §1): reserving for the
+ * same order again, or releasing / committing one already settled, decides nothing. It carries its
+ * expiry, so one whose order never got written is found and released by the expiry sweeper.
+ * Every reservation event carries the resulting `onHand` and `reserved` for the read models.
  */
 export type InventoryEvent =
   | { type: 'StockSet'; data: { skuId: string; productId: string; onHand: number; previousOnHand: number; at: string } }
-  | { type: 'StockAdjusted'; data: { skuId: string; productId: string; delta: number; onHand: number; at: string } };
+  | { type: 'StockAdjusted'; data: { skuId: string; productId: string; delta: number; onHand: number; at: string } }
+  | {
+      type: 'StockReserved';
+      data: { skuId: string; productId: string; orderId: string; payOrderId: string | null; quantity: number; expiresAt: string; onHand: number; reserved: number; at: string };
+    }
+  | { type: 'ReservationReleased'; data: { skuId: string; productId: string; orderId: string; quantity: number; reason: string; onHand: number; reserved: number; at: string } }
+  | { type: 'ReservationCommitted'; data: { skuId: string; productId: string; orderId: string; quantity: number; onHand: number; reserved: number; at: string } };
+
+export const RESERVATION_EVENTS = ['StockReserved', 'ReservationReleased', 'ReservationCommitted'] as const;
 
 export type InventoryCommand =
   /** First stock of a new SKU; a resend (or any stock already there) appends nothing. */
   | { type: 'InitializeStock'; skuId: string; productId: string; onHand: number; at: string }
   | { type: 'SetStock'; skuId: string; productId: string; onHand: number; at: string }
-  | { type: 'AdjustStock'; delta: number; at: string };
+  | { type: 'AdjustStock'; delta: number; at: string }
+  /** Holds units for an unpaid order until `expiresAt`; OUT_OF_STOCK when fewer are available. */
+  | { type: 'ReserveStock'; orderId: string; payOrderId?: string; quantity: number; expiresAt: string; at: string }
+  /** Gives the units back (cancel, time-out, a checkout step that failed). */
+  | { type: 'ReleaseReservation'; orderId: string; reason: string; at: string }
+  /** The order was paid: the units leave the shelf (onHand −= quantity). */
+  | { type: 'CommitReservation'; orderId: string; at: string };
 
-export type Inventory = { status: 'none' } | { status: 'tracked'; skuId: string; productId: string; onHand: number; reserved: number };
+export interface Reservation {
+  quantity: number;
+  expiresAt: string;
+}
+
+export type Inventory =
+  | { status: 'none' }
+  | {
+      status: 'tracked';
+      skuId: string;
+      productId: string;
+      onHand: number;
+      reserved: number;
+      /** Open reservations by order id. */
+      reservations?: Record<string, Reservation>;
+      /** Order ids whose reservation was released or committed: a late resend must not take the units again. */
+      settled?: Record<string, 'released' | 'committed'>;
+    };
+
+export class OutOfStock extends DomainError {
+  constructor(skuId: string, requested: number, availableUnits: number) {
+    super('OUT_OF_STOCK', `only ${Math.max(0, availableUnits)} units of SKU ${skuId} are available, ${requested} requested`, {
+      skuId,
+      requested,
+      available: Math.max(0, availableUnits),
+    });
+  }
+}
 
 export const available = (inventory: Inventory): number => (inventory.status === 'tracked' ? inventory.onHand - inventory.reserved : 0);
 
@@ -26,6 +70,24 @@ export function evolve(state: Inventory, event: InventoryEvent): Inventory {
       return { status: 'tracked', skuId: event.data.skuId, productId: event.data.productId, onHand: event.data.onHand, reserved: state.status === 'tracked' ? state.reserved : 0 };
     case 'StockAdjusted':
       return state.status === 'tracked' ? { ...state, onHand: event.data.onHand } : state;
+    case 'StockReserved': {
+      if (state.status !== 'tracked') return state;
+      const { orderId, quantity, expiresAt } = event.data;
+      return { ...state, reserved: state.reserved + quantity, reservations: { ...state.reservations, [orderId]: { quantity, expiresAt } } };
+    }
+    case 'ReservationReleased':
+    case 'ReservationCommitted': {
+      if (state.status !== 'tracked') return state;
+      const { [event.data.orderId]: _gone, ...reservations } = state.reservations ?? {};
+      const committed = event.type === 'ReservationCommitted';
+      return {
+        ...state,
+        onHand: committed ? state.onHand - event.data.quantity : state.onHand,
+        reserved: state.reserved - event.data.quantity,
+        reservations,
+        settled: { ...state.settled, [event.data.orderId]: committed ? 'committed' : 'released' },
+      };
+    }
   }
 }
 
@@ -52,11 +114,48 @@ export function decide(command: InventoryCommand, state: Inventory): InventoryEv
       if (onHand - state.reserved < 0) throw negative(`stock would go negative: ${state.onHand - state.reserved} available, change ${command.delta}`);
       return [{ type: 'StockAdjusted', data: { skuId: state.skuId, productId: state.productId, delta: command.delta, onHand, at: command.at } }];
     }
+    case 'ReserveStock':
+      return reserve(command, state);
+    case 'ReleaseReservation':
+    case 'CommitReservation': {
+      if (state.status !== 'tracked') return [];
+      const reservation = state.reservations?.[command.orderId];
+      if (!reservation) return []; // never reserved, or already settled
+      const base = { skuId: state.skuId, productId: state.productId, orderId: command.orderId, quantity: reservation.quantity, reserved: state.reserved - reservation.quantity, at: command.at };
+      if (command.type === 'CommitReservation') return [{ type: 'ReservationCommitted', data: { ...base, onHand: state.onHand - reservation.quantity } }];
+      return [{ type: 'ReservationReleased', data: { ...base, reason: command.reason, onHand: state.onHand } }];
+    }
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+function reserve(command: Extract<InventoryCommand, { type: 'ReserveStock' }>, state: Inventory): InventoryEvent[] {
+  if (!Number.isSafeInteger(command.quantity) || command.quantity <= 0) {
+    throw new ValidationError('invalid quantity', [{ path: 'quantity', message: 'must be a positive integer' }]);
+  }
+  if (state.status !== 'tracked') throw new OutOfStock('(untracked)', command.quantity, 0);
+  if (state.reservations?.[command.orderId] || state.settled?.[command.orderId]) return []; // resent
+  const free = available(state);
+  if (free < command.quantity) throw new OutOfStock(state.skuId, command.quantity, free);
+  return [
+    {
+      type: 'StockReserved',
+      data: {
+        skuId: state.skuId,
+        productId: state.productId,
+        orderId: command.orderId,
+        payOrderId: command.payOrderId ?? null,
+        quantity: command.quantity,
+        expiresAt: command.expiresAt,
+        onHand: state.onHand,
+        reserved: state.reserved + command.quantity,
+        at: command.at,
+      },
+    },
+  ];
 }
 
 function requireCount(value: number, path: string): void {

@@ -28,8 +28,11 @@ const wholeNumber = (message: string) => z.coerce.number({ error: message }).int
 
 const MinorUnits = (description: string) =>
   z
-    .preprocess(blankToUndefined, wholeNumber('must be a whole number of minor units (fen)').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER, 'too large').optional())
-    .openapi({ description, example: 9900 });
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole, non-negative number of minor units (fen)')
+    .transform(Number)
+    .optional()
+    .openapi({ description, example: '9900' });
 
 const KNOWN = ['q', 'category', 'frontendCategory', 'brand', 'minPrice', 'maxPrice', 'inStock', 'sort', 'page', 'size'];
 

@@ -29,7 +29,7 @@ import {
 const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryRenamed', 'CategoryMoved', 'CategoryDeleted', 'AttributeDefined']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryRenamed', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
 const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted', 'ProductSnapshotTaken']);
-const INVENTORY_EVENTS = new Set(['StockSet', 'StockAdjusted']);
+const INVENTORY_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted']);
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
 const data = <T>(event: RecordedEvent) => event.data as T;
@@ -214,7 +214,7 @@ function evolveStock(doc: StockDoc | null, event: RecordedEvent): ViewDocument |
     id: stock.data.skuId,
     productId: stock.data.productId,
     onHand: stock.data.onHand,
-    reserved: doc?.reserved ?? 0,
+    reserved: 'reserved' in stock.data ? stock.data.reserved : (doc?.reserved ?? 0),
     version: event.revision,
     position: event.position,
   };

@@ -58,7 +58,7 @@ export interface FrontendEntry {
 }
 
 const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted']);
-const STOCK_EVENTS = new Set(['StockSet', 'StockAdjusted']);
+const STOCK_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted']);
 const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryMoved', 'CategoryDeleted']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
 
@@ -109,9 +109,10 @@ function productKey(event: RecordedEvent): DocumentKey {
 function evolveProduct(doc: ProductEntry | null, event: RecordedEvent, id: string): ViewDocument | null {
   const entry: ProductEntry = doc ?? { id, categoryId: null, product: null, stock: {}, position: 0 };
   const next = (changes: Partial<ProductEntry>): ProductEntry => ({ ...entry, ...changes, position: event.position });
-  if (event.type === 'StockSet' || event.type === 'StockAdjusted') {
-    const { skuId, onHand } = event.data as InventoryEvent['data'];
-    return next({ stock: { ...entry.stock, [skuId]: { onHand, reserved: entry.stock[skuId]?.reserved ?? 0 } } });
+  if (STOCK_EVENTS.has(event.type)) {
+    const { skuId, onHand, ...rest } = event.data as InventoryEvent['data'];
+    const reserved = 'reserved' in rest ? rest.reserved : (entry.stock[skuId]?.reserved ?? 0);
+    return next({ stock: { ...entry.stock, [skuId]: { onHand, reserved } } });
   }
   if (event.type === 'ProductCreated') {
     const created = event.data as Data<ProductEvent, 'ProductCreated'>;

@@ -1,0 +1,317 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import type { Deps } from '../../deps.js';
+import type { EventMetadata } from '../../ports/event-store.js';
+import { DomainError, ForbiddenError, ValidationError, type FieldError } from '../../kernel/errors.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import type { Address } from '../../domain/users/user.js';
+import { userStream } from '../../domain/users/user.js';
+import { productStream, type ActiveProduct } from '../../domain/catalog/product.js';
+import { available, inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
+import { orderStream, type OrderDefinition, type OrderItem } from '../../domain/orders/order.js';
+import { payOrderStream, type ActivePayOrder } from '../../domain/orders/pay-order.js';
+import { allocate } from '../../domain/orders/allocation.js';
+import { orderIdGenerator, type OrderIdGenerator } from '../../domain/orders/order-id.js';
+import { discountFor, normalizeCode, promotionStream, refusal, type ActivePromotion } from '../../domain/promotions/promotion.js';
+import { lookupSku } from '../catalog/lookups.js';
+import { releaseAll, reserveAll, type StockHold } from '../inventory/reservations.js';
+import { defaultFraudRules, screen, type FraudRule } from './anti-fraud.js';
+import { returnPromotion } from '../promotions/promotions.js';
+
+/**
+ * Checkout (seed 创单核心逻辑, DESIGN.md §5): validate the user, the products, the prices, the promotion,
+ * anti-fraud and stock → reserve stock per SKU (keyed by order id, expiring with the payment time-out)
+ * → take the promotion budget → append the pay order (the commit point: it holds every order) and its
+ * orders (one per merchant) → answer. A step that fails gives back what the earlier steps took; a crash
+ * in between is repaired by the reservations' expiry (src/commands/orders/expire-unpaid-orders.ts), and a
+ * pay order whose orders are missing gets them appended by whoever reads it next (ensureOrders).
+ *
+ * With an Idempotency-Key the pay order id is derived from (user, key), so a retry after a crash
+ * finds the pay order already there, or appends it to the same stream with expected "no stream": two
+ * racing attempts cannot both place it.
+ */
+export interface PlaceOrderLine {
+  skuId: string;
+  quantity: number;
+  expectedUnitPrice: Money;
+}
+
+export interface PlaceOrderInput {
+  userId: string;
+  ip: string;
+  items: PlaceOrderLine[];
+  shippingAddress: Address;
+  promotionCode?: string;
+  idempotencyKey?: string;
+}
+
+export interface PlacedOrder {
+  payOrderId: string;
+  orders: Array<{ id: string; status: string; total: Money }>;
+  payable: Money;
+  expiresAt: string;
+  position: number;
+}
+
+export const CHECKOUT_LIMITS = { maxLines: 50, maxQuantity: 999 };
+
+const generators = new WeakMap<object, OrderIdGenerator>();
+/** The node's order id generator (one per runtime, so its sequence is shared by all checkouts). */
+export function orderIds(deps: Pick<Deps, 'config' | 'clock' | 'handlers'>): OrderIdGenerator {
+  let generator = generators.get(deps.handlers);
+  if (!generator) generators.set(deps.handlers, (generator = orderIdGenerator(deps.config.BAZAAR_NODE_ID, () => deps.clock.now().getTime())));
+  return generator;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** A ULID-shaped id derived from (user, Idempotency-Key): the same retry always names the same pay order. */
+export function derivedPayOrderId(userId: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`payorder\u0000${userId}\u0000${idempotencyKey}`).digest();
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
+  let id = '';
+  for (let i = 0; i < 26; i++) id += CROCKFORD[Number((bits >> BigInt(5 * i)) & 31n)];
+  return `${'01234567'[digest[20]! & 7]}${id.slice(1)}`;
+}
+
+export const requestHash = (input: Pick<PlaceOrderInput, 'items' | 'shippingAddress' | 'promotionCode'>) =>
+  createHash('sha256').update(JSON.stringify([input.items, input.shippingAddress, input.promotionCode ?? null])).digest('base64url');
+
+const fraudRuleCache = new WeakMap<object, FraudRule[]>();
+function fraudRulesOf(deps: Pick<Deps, 'kv' | 'config'>): FraudRule[] {
+  let rules = fraudRuleCache.get(deps.kv);
+  if (!rules) fraudRuleCache.set(deps.kv, (rules = defaultFraudRules(deps)));
+  return rules;
+}
+
+export const productUnavailable = (skuIds: string[]) =>
+  new DomainError('PRODUCT_UNAVAILABLE', `not on sale: SKU ${skuIds.join(', ')}`, { skuIds });
+
+interface PricedLine {
+  line: PlaceOrderLine;
+  product: ActiveProduct;
+  sku: ActiveProduct['skus'][number];
+}
+
+/** Validation steps shared by checkout and its preview: user, products, prices, promotion. Throws on the first failing step. */
+export async function priceCheckout(
+  deps: Deps,
+  input: Pick<PlaceOrderInput, 'userId' | 'items' | 'promotionCode'> & { checkPrices?: boolean },
+  at: string,
+): Promise<{ lines: PricedLine[]; groups: Array<{ merchantId: string; lines: PricedLine[]; subtotal: number }>; subtotal: number; discount: number; promotion: ActivePromotion | null }> {
+  // 1. the user
+  const { state: user } = await deps.handlers.user.load(userStream(input.userId));
+  if (user.status !== 'active') throw new ForbiddenError('only an active account can place orders');
+
+  // input shape beyond the schema: one line per SKU
+  const errors: FieldError[] = [];
+  if (input.items.length === 0) errors.push({ path: 'items', message: 'at least one item' });
+  if (input.items.length > CHECKOUT_LIMITS.maxLines) errors.push({ path: 'items', message: `at most ${CHECKOUT_LIMITS.maxLines} lines` });
+  const seen = new Set<string>();
+  input.items.forEach((item, index) => {
+    if (seen.has(item.skuId)) errors.push({ path: `items.${index}.skuId`, message: 'this SKU is already in another line; one line per SKU' });
+    seen.add(item.skuId);
+    if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > CHECKOUT_LIMITS.maxQuantity) {
+      errors.push({ path: `items.${index}.quantity`, message: `an integer from 1 to ${CHECKOUT_LIMITS.maxQuantity}` });
+    }
+  });
+  if (errors.length > 0) throw new ValidationError('the order is not valid', errors);
+
+  // 2. the products: every SKU exists and its product is listed (read from the product streams)
+  const lines: PricedLine[] = [];
+  const unavailable: string[] = [];
+  for (const line of input.items) {
+    const skuDoc = await lookupSku(deps, line.skuId);
+    const product = skuDoc ? (await deps.handlers.product.load(productStream(skuDoc.productId))).state : null;
+    const sku = product && product.status !== 'none' ? product.skus.find((candidate) => candidate.skuId === line.skuId) : undefined;
+    if (!product || product.status !== 'listed' || !sku) unavailable.push(line.skuId);
+    else lines.push({ line, product, sku });
+  }
+  if (unavailable.length > 0) throw productUnavailable(unavailable);
+
+  // 3. the prices: what the buyer saw is what the SKU costs now
+  if (input.checkPrices !== false) {
+    const changed = lines.filter(({ line, sku }) => line.expectedUnitPrice.amount !== sku.price.amount || line.expectedUnitPrice.currency !== sku.price.currency);
+    if (changed.length > 0) {
+      const items = changed.map(({ line, sku }) => ({ skuId: line.skuId, expectedUnitPrice: line.expectedUnitPrice, currentUnitPrice: sku.price }));
+      throw new DomainError('PRICE_CHANGED', `the price of ${items.length === 1 ? 'an item' : 'some items'} changed; review the order and send the current price`, {
+        skuId: items[0]!.skuId,
+        currentUnitPrice: items[0]!.currentUnitPrice,
+        items,
+      });
+    }
+  }
+
+  const byMerchant = new Map<string, PricedLine[]>();
+  for (const priced of lines) byMerchant.set(priced.product.merchantId, [...(byMerchant.get(priced.product.merchantId) ?? []), priced]);
+  const groups = [...byMerchant.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([merchantId, group]) => ({ merchantId, lines: group, subtotal: group.reduce((total, { line, sku }) => total + sku.price.amount * line.quantity, 0) }));
+  const subtotal = groups.reduce((total, group) => total + group.subtotal, 0);
+
+  // 4. the promotion
+  let promotion: ActivePromotion | null = null;
+  let discount = 0;
+  if (input.promotionCode !== undefined) {
+    const { state } = await deps.handlers.promotion.load(promotionStream(normalizeCode(input.promotionCode)));
+    if (state.status === 'active') discount = discountFor(state, subtotal);
+    const refused = refusal(state, { userId: input.userId, subtotal: { amount: subtotal, currency: DEFAULT_CURRENCY }, discount, at });
+    if (refused) throw refused;
+    promotion = state as ActivePromotion;
+  }
+  return { lines, groups, subtotal, discount, promotion };
+}
+
+export async function placeOrder(deps: Deps, input: PlaceOrderInput, metadata: EventMetadata, options: { fraudRules?: FraudRule[] } = {}): Promise<PlacedOrder> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const hash = requestHash(input);
+  const payOrderId = input.idempotencyKey ? derivedPayOrderId(input.userId, input.idempotencyKey) : ulid();
+  if (input.idempotencyKey) {
+    const existing = await deps.handlers.payOrder.load(payOrderStream(payOrderId));
+    if (existing.state.status !== 'none') return answerFor(deps, existing.state, hash, metadata);
+  }
+
+  const { groups, subtotal, discount, promotion } = await priceCheckout(deps, input, at);
+
+  // 5. anti-fraud
+  const payable = subtotal - discount;
+  const undoFraud = await screen(options.fraudRules ?? fraudRulesOf(deps), {
+    userId: input.userId,
+    ip: input.ip,
+    payable: { amount: payable, currency: DEFAULT_CURRENCY },
+    itemCount: input.items.length,
+  });
+
+  // build the orders: ids, discount shares (largest remainder: per order, then per item), totals
+  const expiresAt = new Date(now.getTime() + deps.config.BAZAAR_PAYMENT_TIMEOUT_SECONDS * 1000).toISOString();
+  const orderShares = allocate(discount, groups.map((group) => group.subtotal));
+  const nextId = orderIds(deps);
+  const cny = (amount: number): Money => ({ amount, currency: DEFAULT_CURRENCY });
+  const orders: OrderDefinition[] = groups.map((group, index) => {
+    const orderId = nextId(input.userId);
+    const itemShares = allocate(orderShares[index]!, group.lines.map(({ line, sku }) => sku.price.amount * line.quantity));
+    const items: OrderItem[] = group.lines.map(({ line, product, sku }, n) => ({
+      id: `${orderId}-${n + 1}`,
+      skuId: sku.skuId,
+      productId: product.productId,
+      title: product.title,
+      skuCode: sku.skuCode,
+      salesAttributes: sku.salesAttributes,
+      quantity: line.quantity,
+      unitPrice: sku.price,
+      lineTotal: cny(sku.price.amount * line.quantity),
+      discount: cny(itemShares[n]!),
+      snapshotId: product.currentSnapshotId,
+      reserved: product.takeStockAt === 'order',
+    }));
+    return {
+      orderId,
+      payOrderId,
+      userId: input.userId,
+      merchantId: group.merchantId,
+      items,
+      subtotal: cny(group.subtotal),
+      discount: cny(orderShares[index]!),
+      shipping: cny(0),
+      total: cny(group.subtotal - orderShares[index]!),
+      promotionCode: promotion ? promotion.code : null,
+      shippingAddress: input.shippingAddress,
+      expiresAt,
+    };
+  });
+
+  let holds: StockHold[] = [];
+  let redeemed = false;
+  try {
+    // 6. stock: "take stock at payment" items are only checked; the others are reserved
+    for (const order of orders) {
+      for (const item of order.items.filter((candidate) => !candidate.reserved)) {
+        const { state } = await deps.handlers.inventory.load(inventoryStream(item.skuId));
+        if (available(state) < item.quantity) throw new OutOfStock(item.skuId, item.quantity, available(state));
+      }
+    }
+    const wanted = orders.flatMap((order) => order.items.filter((item) => item.reserved).map((item) => ({ skuId: item.skuId, orderId: order.orderId, quantity: item.quantity })));
+    holds = (await reserveAll(deps, wanted, { payOrderId, expiresAt, at }, metadata)).taken;
+
+    // 7. the promotion budget
+    if (promotion && discount > 0) {
+      const shares = Object.fromEntries(orders.map((order) => [order.orderId, order.discount.amount]));
+      await deps.handlers.promotion.handle(
+        promotionStream(promotion.code),
+        { type: 'RedeemPromotion', redemptionId: payOrderId, userId: input.userId, subtotal: cny(subtotal), discount: cny(discount), shares, expiresAt, at },
+        { metadata, maxAttempts: 20 },
+      );
+      redeemed = true;
+    }
+
+    // 8. the pay order (commit point), then its orders
+    const placed = await deps.handlers.payOrder.handle(
+      payOrderStream(payOrderId),
+      {
+        type: 'PlacePayOrder',
+        payOrder: {
+          payOrderId,
+          userId: input.userId,
+          orders,
+          subtotal: cny(subtotal),
+          discount: cny(discount),
+          shipping: cny(0),
+          payable: cny(payable),
+          promotionCode: promotion ? promotion.code : null,
+          expiresAt,
+          requestHash: hash,
+        },
+        at,
+      },
+      { metadata },
+    );
+    if (placed.events.length === 0) {
+      // A concurrent attempt with the same Idempotency-Key placed it first: give back ours, answer with theirs.
+      await compensate(deps, holds, redeemed ? payOrderId : null, promotion?.code ?? null, at, metadata, undoFraud);
+      return answerFor(deps, placed.state as ActivePayOrder, hash, metadata);
+    }
+    return await answerFor(deps, placed.state as ActivePayOrder, hash, metadata);
+  } catch (error) {
+    await compensate(deps, holds, redeemed ? payOrderId : null, promotion?.code ?? null, at, metadata, undoFraud);
+    throw error;
+  }
+}
+
+async function compensate(
+  deps: Deps,
+  holds: StockHold[],
+  redemptionId: string | null,
+  promotionCode: string | null,
+  at: string,
+  metadata: EventMetadata,
+  undoFraud: () => Promise<void>,
+): Promise<void> {
+  await releaseAll(deps, holds, 'checkout_failed', at, metadata);
+  if (redemptionId && promotionCode) await returnPromotion(deps, { code: promotionCode, redemptionId, at }, metadata);
+  await undoFraud();
+}
+
+/** Appends the orders of a pay order that are not written yet (a crash between the appends); idempotent. Returns the last position. */
+export async function ensureOrders(deps: Deps, payOrder: ActivePayOrder, metadata: EventMetadata): Promise<number> {
+  let position = 0;
+  for (const order of payOrder.orders) {
+    const result = await deps.handlers.order.handle(orderStream(order.orderId), { type: 'PlaceOrder', order, at: payOrder.placedAt }, { metadata });
+    position = Math.max(position, result.position);
+  }
+  return position;
+}
+
+/** The checkout's answer for a pay order in the store (completing its orders first). */
+async function answerFor(deps: Deps, payOrder: ActivePayOrder, hash: string, metadata: EventMetadata): Promise<PlacedOrder> {
+  if (payOrder.requestHash !== hash) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body; use a new key for a new request');
+  }
+  const position = await ensureOrders(deps, payOrder, metadata);
+  const orders = [];
+  for (const order of payOrder.orders) {
+    const { state } = await deps.handlers.order.load(orderStream(order.orderId));
+    orders.push({ id: order.orderId, status: state.status === 'none' ? 'pending_payment' : state.status, total: order.total });
+  }
+  return { payOrderId: payOrder.payOrderId, orders, payable: payOrder.payable, expiresAt: payOrder.expiresAt, position };
+}

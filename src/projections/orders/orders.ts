@@ -1,0 +1,196 @@
+import type { RecordedEvent } from '../../ports/event-store.js';
+import type { ViewDocument } from '../../ports/view-store.js';
+import type { DocumentKey, ViewProjection } from '../../kernel/view-projection.js';
+import type { Money } from '../../domain/shared/money.js';
+import type { Address } from '../../domain/users/user.js';
+import type { CancelReason, FulfillmentStatus, OrderDefinition, OrderEvent, OrderItem, OrderStatus, PaymentStatus, RefundStatus } from '../../domain/orders/order.js';
+import type { PayOrderEvent } from '../../domain/orders/pay-order.js';
+import type { InventoryEvent } from '../../domain/inventory/inventory.js';
+import type { PromotionEvent } from '../../domain/promotions/promotion.js';
+
+/** The order views (API.md GET /orders, /orders/:id) and what each order still holds (for the expiry sweeper). */
+export const ORDERS = 'orders';
+export const ORDER_HOLDS = 'order_holds';
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  actor?: { id: string; role: string };
+  reason?: string;
+}
+
+export interface OrderView {
+  [key: string]: unknown;
+  id: string;
+  payOrderId: string;
+  userId: string;
+  merchantId: string;
+  status: OrderStatus;
+  paymentStatus: PaymentStatus;
+  fulfillmentStatus: FulfillmentStatus;
+  refundStatus: RefundStatus;
+  items: Array<Pick<OrderItem, 'id' | 'skuId' | 'productId' | 'title' | 'skuCode' | 'salesAttributes' | 'quantity' | 'unitPrice' | 'lineTotal' | 'discount' | 'snapshotId'>>;
+  subtotal: Money;
+  discount: Money;
+  shipping: Money;
+  total: Money;
+  promotionCode: string | null;
+  shippingAddress: Address;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+  cancelledAt: string | null;
+  cancelReason: CancelReason | null;
+  /** Filled by fulfilment (a later module). */
+  shipments: Array<{ id: string; carrier: string; trackingNumber: string; status: string }>;
+  /** Filled by refunds (a later module). */
+  refunds: Array<{ id: string; status: string; amount: Money; items: Array<{ orderItemId: string; quantity: number }> }>;
+  timeline: TimelineEntry[];
+  /** Revision of `order-<id>` (-1 while only its pay order is written). */
+  version: number;
+  position: number;
+}
+
+/** What an order holds until it is paid or cancelled: reserved units per SKU and its promotion share. */
+export interface OrderHoldDoc {
+  [key: string]: unknown;
+  id: string;
+  payOrderId: string | null;
+  expiresAt: string;
+  stock: Record<string, number>;
+  promotion: { code: string; redemptionId: string } | null;
+  position: number;
+}
+
+const key = (collection: string, id: string): DocumentKey => ({ collection, id });
+const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderCancelled']);
+const HOLD_EVENTS = new Set(['StockReserved', 'ReservationReleased', 'ReservationCommitted']);
+/** Payment (a later module) appends OrderPaid: the order no longer holds anything the sweeper could give back. */
+const HOLD_ENDING_ORDER_EVENTS = new Set(['OrderPaid']);
+
+export const ordersProjection: ViewProjection = {
+  name: 'orders',
+  collections: [ORDERS, ORDER_HOLDS],
+  indexes: {
+    [ORDERS]: [['userId', 'createdAt'], ['userId', 'status', 'createdAt'], ['status', 'expiresAt'], ['status', 'createdAt'], ['createdAt']],
+    [ORDER_HOLDS]: [['expiresAt']],
+  },
+  route(event) {
+    if (event.streamId.startsWith('payorder-') && event.type === 'PayOrderPlaced') {
+      return (event.data as Extract<PayOrderEvent, { type: 'PayOrderPlaced' }>['data']).orders.map((order) => key(ORDERS, order.orderId));
+    }
+    if (event.streamId.startsWith('order-')) {
+      const orderId = (event.data as { orderId: string }).orderId;
+      if (ORDER_EVENTS.has(event.type)) return [key(ORDERS, orderId)];
+      if (HOLD_ENDING_ORDER_EVENTS.has(event.type)) return [key(ORDER_HOLDS, orderId)];
+    }
+    if (event.streamId.startsWith('inventory-') && HOLD_EVENTS.has(event.type)) return [key(ORDER_HOLDS, (event.data as { orderId: string }).orderId)];
+    if (event.streamId.startsWith('promotion-')) {
+      const promotion = event as unknown as PromotionEvent;
+      if (promotion.type === 'PromotionRedeemed') return Object.keys(promotion.data.shares).map((orderId) => key(ORDER_HOLDS, orderId));
+      if (promotion.type === 'PromotionReturned') return promotion.data.orderIds.map((orderId) => key(ORDER_HOLDS, orderId));
+    }
+    return [];
+  },
+  evolve(doc, event, target) {
+    return target.collection === ORDERS ? evolveOrder(doc as OrderView | null, event, target.id) : evolveHold(doc as OrderHoldDoc | null, event, target.id);
+  },
+};
+
+function fromDefinition(definition: OrderDefinition, at: string, event: RecordedEvent): OrderView {
+  return {
+    id: definition.orderId,
+    payOrderId: definition.payOrderId,
+    userId: definition.userId,
+    merchantId: definition.merchantId,
+    status: 'pending_payment',
+    paymentStatus: 'unpaid',
+    fulfillmentStatus: 'unfulfilled',
+    refundStatus: 'none',
+    items: definition.items.map(({ id, skuId, productId, title, skuCode, salesAttributes, quantity, unitPrice, lineTotal, discount, snapshotId }) => ({
+      id,
+      skuId,
+      productId,
+      title,
+      skuCode,
+      salesAttributes,
+      quantity,
+      unitPrice,
+      lineTotal,
+      discount,
+      snapshotId,
+    })),
+    subtotal: definition.subtotal,
+    discount: definition.discount,
+    shipping: definition.shipping,
+    total: definition.total,
+    promotionCode: definition.promotionCode,
+    shippingAddress: definition.shippingAddress,
+    expiresAt: definition.expiresAt,
+    createdAt: at,
+    updatedAt: at,
+    cancelledAt: null,
+    cancelReason: null,
+    shipments: [],
+    refunds: [],
+    timeline: [],
+    version: -1,
+    position: event.position,
+  };
+}
+
+function timelineEntry(event: RecordedEvent, at: string, reason?: string): TimelineEntry {
+  const actor = event.metadata.actor;
+  return { at, type: event.type, ...(actor ? { actor: { id: actor.id, role: actor.role } } : {}), ...(reason ? { reason } : {}) };
+}
+
+function evolveOrder(doc: OrderView | null, event: RecordedEvent, id: string): ViewDocument | null {
+  if (event.type === 'PayOrderPlaced') {
+    if (doc) return doc;
+    const placed = event.data as Extract<PayOrderEvent, { type: 'PayOrderPlaced' }>['data'];
+    const definition = placed.orders.find((order) => order.orderId === id);
+    return definition ? fromDefinition(definition, placed.at, event) : doc;
+  }
+  const order = event as unknown as OrderEvent;
+  switch (order.type) {
+    case 'OrderPlaced': {
+      const base = doc ?? fromDefinition(order.data, order.data.at, event);
+      if (base.timeline.some((entry) => entry.type === 'OrderPlaced')) return base;
+      return { ...base, version: event.revision, position: event.position, timeline: [...base.timeline, timelineEntry(event, order.data.at)] };
+    }
+    case 'OrderCancelled':
+      if (!doc) return doc;
+      return {
+        ...doc,
+        status: 'cancelled',
+        cancelledAt: order.data.at,
+        cancelReason: order.data.reason,
+        updatedAt: order.data.at,
+        version: event.revision,
+        position: event.position,
+        timeline: [...doc.timeline, timelineEntry(event, order.data.at, order.data.reason)],
+      };
+  }
+}
+
+function evolveHold(doc: OrderHoldDoc | null, event: RecordedEvent, id: string): ViewDocument | null {
+  if (HOLD_ENDING_ORDER_EVENTS.has(event.type)) return null;
+  const settle = (next: OrderHoldDoc): OrderHoldDoc | null => (Object.keys(next.stock).length === 0 && next.promotion === null ? null : { ...next, position: event.position });
+  if (event.streamId.startsWith('inventory-')) {
+    const stock = event as unknown as InventoryEvent;
+    if (stock.type === 'StockReserved') {
+      const base: OrderHoldDoc = doc ?? { id, payOrderId: stock.data.payOrderId, expiresAt: stock.data.expiresAt, stock: {}, promotion: null, position: event.position };
+      return settle({ ...base, stock: { ...base.stock, [stock.data.skuId]: stock.data.quantity } });
+    }
+    if (!doc || (stock.type !== 'ReservationReleased' && stock.type !== 'ReservationCommitted')) return doc;
+    const { [stock.data.skuId]: _gone, ...rest } = doc.stock;
+    return settle({ ...doc, stock: rest });
+  }
+  const promotion = event as unknown as PromotionEvent;
+  if (promotion.type === 'PromotionRedeemed') {
+    const base: OrderHoldDoc = doc ?? { id, payOrderId: promotion.data.redemptionId, expiresAt: promotion.data.expiresAt, stock: {}, promotion: null, position: event.position };
+    return settle({ ...base, promotion: { code: promotion.data.code, redemptionId: promotion.data.redemptionId } });
+  }
+  if (promotion.type === 'PromotionReturned') return doc ? settle({ ...doc, promotion: null }) : doc;
+  return doc;
+}
