@@ -37,11 +37,13 @@ import { catalogProjection } from './projections/catalog/catalog.js';
 import { jobsProjection } from './projections/catalog/jobs.js';
 import { searchProjectionTarget } from './projections/search/search.js';
 import { homePageProjection } from './projections/catalog/home.js';
+import { ordersProjection } from './projections/orders/orders.js';
+import { startExpirySweeper } from './commands/orders/expire-unpaid-orders.js';
 import { jobWorker, resumeInterruptedJobs } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection];
 
 export interface Runtime {
   deps: Deps;
@@ -171,6 +173,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const resumed = await resumeInterruptedJobs(deps);
   if (resumed > 0) deps.logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs');
+  // The payment time-out reactor (role all or reactors): cancels unpaid orders and releases their stock.
+  const sweeper = config.BAZAAR_ROLE === 'all' || config.BAZAAR_ROLE === 'reactors' ? startExpirySweeper(deps) : null;
   const app = createApp(deps);
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
@@ -184,6 +188,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sweeper?.stop();
       await runtime.close();
     },
   };

@@ -17,6 +17,8 @@ import { adminCatalogRoutes, BULK_UPLOAD_PATH } from './routes/admin-catalog.js'
 import { productRoutes } from './routes/products.js';
 import { homeRoutes } from './routes/home.js';
 import { cartRoutes } from './routes/cart.js';
+import { orderRoutes } from './routes/orders.js';
+import { promotionRoutes } from './routes/promotions.js';
 import { apiKeyAuth } from '../commands/catalog/api-keys.js';
 
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -41,6 +43,8 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', productRoutes(deps));
   app.route('/api/v1', homeRoutes(deps));
   app.route('/api/v1/cart', cartRoutes(deps));
+  app.route('/api/v1', orderRoutes(deps));
+  app.route('/api/v1', promotionRoutes(deps));
   if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -54,6 +54,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   OUT_OF_STOCK: 409,
   PRICE_CHANGED: 409,
   INSUFFICIENT_FUNDS: 409,
+  PRODUCT_UNAVAILABLE: 409,
+  PROMOTION_INVALID: 409,
+  FRAUD_SUSPECTED: 403,
+  ORDER_NOT_EXPIRED: 409,
 };
 
 /** The one place that maps errors to HTTP. Unknown errors become a 500 without details. */

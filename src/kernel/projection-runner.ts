@@ -80,6 +80,8 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     this.head = Math.max(this.head, await this.store.headPosition());
+    // A projection not running here (CLI, another process owns it) reports what is stored.
+    for (const entry of this.running.values()) if (!entry.subscription && !entry.rebuilding) entry.checkpoint = await entry.target.checkpoint();
     return [...this.running.values()].map((entry) => ({
       name: entry.target.name,
       checkpoint: entry.checkpoint,

@@ -21,7 +21,7 @@ export function opsRoutes(deps: Deps, metrics: Metrics) {
         checks[name] = error instanceof Error ? error.message : 'unreachable';
       }
     };
-    await Promise.all([probe('eventStore', async () => void (await deps.store.headPosition())), probe('viewStore', () => deps.views.ping()), probe('keyValue', () => deps.kv.ping())]);
+    await Promise.all([probe('eventStore', async () => void (await deps.store.headPosition())), probe('viewStore', () => deps.views.ping()), probe('keyValue', () => deps.kv.ping()), probe('searchIndex', () => deps.searchIndex.ping())]);
     const projections = await deps.projections.status();
     const stores = Object.values(checks).every((value) => value === 'ok');
     const caughtUp = projections.every((p) => !p.rebuilding && !p.error && p.lag <= READY_MAX_LAG);

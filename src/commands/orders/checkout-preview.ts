@@ -1,0 +1,55 @@
+import type { Deps } from '../../deps.js';
+import { ValidationError } from '../../kernel/errors.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { allocate } from '../../domain/orders/allocation.js';
+import { cartStore } from '../carts/cart-store.js';
+import { priceCheckout } from './place-order.js';
+
+/**
+ * POST /checkout/preview: what placing these items (or the cart) would cost now, split per merchant,
+ * with the promotion's discount allocated as the order would be. Nothing is reserved or taken.
+ */
+export interface CheckoutPreview {
+  orders: Array<{
+    merchantId: string;
+    items: Array<{ skuId: string; title: string; quantity: number; unitPrice: Money; lineTotal: Money }>;
+    subtotal: Money;
+    discount: Money;
+    shipping: Money;
+    total: Money;
+  }>;
+  subtotal: Money;
+  discount: Money;
+  shipping: Money;
+  payable: Money;
+  promotionCode: string | null;
+}
+
+export async function previewCheckout(deps: Deps, input: { userId: string; items?: Array<{ skuId: string; quantity: number }>; promotionCode?: string }): Promise<CheckoutPreview> {
+  let items = input.items;
+  if (!items) {
+    const { cart } = await cartStore(deps.kv, () => deps.clock.now()).load({ kind: 'user', userId: input.userId });
+    items = cart.lines.map((line) => ({ skuId: line.skuId, quantity: line.quantity }));
+    if (items.length === 0) throw new ValidationError('the cart is empty', [{ path: 'items', message: 'give items, or add them to the cart first' }]);
+  }
+  const at = deps.clock.now().toISOString();
+  const lines = items.map((item) => ({ ...item, expectedUnitPrice: { amount: 0, currency: DEFAULT_CURRENCY } }));
+  const priced = await priceCheckout(deps, { userId: input.userId, items: lines, promotionCode: input.promotionCode, checkPrices: false }, at);
+  const cny = (amount: number): Money => ({ amount, currency: DEFAULT_CURRENCY });
+  const shares = allocate(priced.discount, priced.groups.map((group) => group.subtotal));
+  return {
+    orders: priced.groups.map((group, index) => ({
+      merchantId: group.merchantId,
+      items: group.lines.map(({ line, product, sku }) => ({ skuId: sku.skuId, title: product.title, quantity: line.quantity, unitPrice: sku.price, lineTotal: cny(sku.price.amount * line.quantity) })),
+      subtotal: cny(group.subtotal),
+      discount: cny(shares[index]!),
+      shipping: cny(0),
+      total: cny(group.subtotal - shares[index]!),
+    })),
+    subtotal: cny(priced.subtotal),
+    discount: cny(priced.discount),
+    shipping: cny(0),
+    payable: cny(priced.subtotal - priced.discount),
+    promotionCode: priced.promotion?.code ?? null,
+  };
+}

@@ -1,0 +1,143 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../deps.js';
+import { PROMOTION_KINDS } from '../../domain/promotions/promotion.js';
+import { createPromotion, getPromotion } from '../../commands/promotions/promotions.js';
+import { previewCheckout } from '../../commands/orders/checkout-preview.js';
+import { CHECKOUT_LIMITS } from '../../commands/orders/place-order.js';
+import { commandMetadata } from '../command-metadata.js';
+import { currentUser, requireUser } from '../middleware/auth.js';
+import { bearer, errors, etag, json, jsonBody, MoneySchema, router } from '../openapi.js';
+
+const security = bearer;
+const Position = z.string().openapi({ description: 'global position of the last event written' });
+const DateTime = z.iso.datetime({ offset: true });
+
+const CreatePromotionBody = z
+  .object({
+    code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/, '1-40 letters, digits, _ or -').openapi({ description: 'case-insensitive (kept in upper case)' }),
+    kind: z.enum(PROMOTION_KINDS),
+    value: z.number().int().positive().openapi({ description: 'percent: 1-100; fixed: minor units off' }),
+    minSpend: MoneySchema.optional(),
+    startsAt: DateTime.optional(),
+    endsAt: DateTime.optional(),
+    budget: MoneySchema.optional().openapi({ description: 'the most discount the promotion gives in total' }),
+    usageLimit: z.number().int().positive().optional(),
+    perUserLimit: z.number().int().positive().optional(),
+  })
+  .strict()
+  .openapi('CreatePromotion');
+
+const PromotionSchema = z
+  .object({
+    code: z.string(),
+    kind: z.enum(PROMOTION_KINDS),
+    value: z.number().int(),
+    minSpend: MoneySchema.nullable(),
+    startsAt: z.string().nullable(),
+    endsAt: z.string().nullable(),
+    budget: MoneySchema.nullable(),
+    usageLimit: z.number().int().nullable(),
+    perUserLimit: z.number().int().nullable(),
+    createdAt: z.string(),
+    used: z.number().int().openapi({ description: 'redemptions in use (cancelled orders give theirs back)' }),
+    redeemedTotal: z.number().int(),
+    remainingUses: z.number().int().nullable(),
+    spent: MoneySchema,
+    remainingBudget: MoneySchema.nullable(),
+    version: z.number().int(),
+  })
+  .openapi('Promotion');
+
+const PreviewBody = z
+  .object({
+    items: z
+      .array(z.object({ skuId: z.string().trim().min(1).max(100), quantity: z.number().int().min(1).max(CHECKOUT_LIMITS.maxQuantity) }).strict())
+      .min(1)
+      .max(CHECKOUT_LIMITS.maxLines)
+      .optional()
+      .openapi({ description: 'absent: the cart' }),
+    promotionCode: z.string().trim().min(1).max(40).optional(),
+  })
+  .strict();
+
+const PreviewSchema = z
+  .object({
+    orders: z.array(
+      z.object({
+        merchantId: z.string(),
+        items: z.array(z.object({ skuId: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, lineTotal: MoneySchema })),
+        subtotal: MoneySchema,
+        discount: MoneySchema,
+        shipping: MoneySchema,
+        total: MoneySchema,
+      }),
+    ),
+    subtotal: MoneySchema,
+    discount: MoneySchema,
+    shipping: MoneySchema,
+    payable: MoneySchema,
+    promotionCode: z.string().nullable(),
+  })
+  .openapi('CheckoutPreview');
+
+/** Promotion codes (admin) and the checkout preview. */
+export function promotionRoutes(deps: Deps) {
+  const app = router();
+  const admin = requireUser('admin');
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/promotions',
+      tags: ['Promotions'],
+      security,
+      middleware: [admin] as const,
+      summary: 'Create a promotion code',
+      description: 'Sending the same promotion again answers it unchanged; another promotion with a code in use is 409 PROMOTION_EXISTS.',
+      request: { body: jsonBody(CreatePromotionBody) },
+      responses: { 201: json(PromotionSchema.extend({ position: Position }), 'created'), ...errors(400, 401, 403, 409, 415) },
+    }),
+    async (c) => {
+      const { promotion, position } = await createPromotion(deps, c.req.valid('json'), commandMetadata(c));
+      return c.json({ ...promotion, position: String(position) }, 201, {
+        ETag: etag(promotion.version),
+        'X-Position': String(position),
+        Location: `/api/v1/admin/promotions/${promotion.code}`,
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/promotions/{code}',
+      tags: ['Promotions'],
+      security,
+      middleware: [admin] as const,
+      summary: 'A promotion with its usage and remaining budget',
+      request: { params: z.object({ code: z.string().max(40).openapi({ param: { name: 'code', in: 'path' } }) }) },
+      responses: { 200: json(PromotionSchema, 'the promotion'), ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const promotion = await getPromotion(deps, c.req.valid('param').code);
+      return c.json(promotion, 200, { ETag: etag(promotion.version) });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/checkout/preview',
+      tags: ['Orders'],
+      security,
+      middleware: [requireUser()] as const,
+      summary: 'What a checkout would cost now, per merchant (nothing is reserved)',
+      description: 'Same checks as placing the order except prices (current ones are used), anti-fraud and stock.',
+      request: { body: jsonBody(PreviewBody) },
+      responses: { 200: json(PreviewSchema, 'the preview'), ...errors(400, 401, 403, 409, 415) },
+    }),
+    async (c) => c.json(await previewCheckout(deps, { userId: currentUser(c).id, ...c.req.valid('json') }), 200),
+  );
+
+  return app;
+}
