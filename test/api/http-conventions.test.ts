@@ -158,7 +158,7 @@ describe('operations endpoints', () => {
     const response = await api('GET', '/readyz');
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('ready');
-    expect(response.body.checks).toEqual({ eventStore: 'ok', viewStore: 'ok', keyValue: 'ok' });
+    expect(response.body.checks).toEqual({ eventStore: 'ok', viewStore: 'ok', keyValue: 'ok', searchIndex: 'ok' });
     expect(response.body.projections).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'users', lag: expect.any(Number), rebuilding: false })]));
   });
 
