@@ -15,6 +15,7 @@ import { homePageDecider } from '../domain/catalog/home-page.js';
 import { orderDecider } from '../domain/orders/order.js';
 import { payOrderDecider } from '../domain/orders/pay-order.js';
 import { promotionDecider } from '../domain/promotions/promotion.js';
+import { accountDecider } from '../domain/accounts/account.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -34,6 +35,7 @@ export function createHandlers(store: EventStore) {
     order: new CommandHandler(store, orderDecider),
     payOrder: new CommandHandler(store, payOrderDecider),
     promotion: new CommandHandler(store, promotionDecider),
+    account: new CommandHandler(store, accountDecider),
   };
 }
 
