@@ -1,0 +1,48 @@
+import type { Money } from '../domain/shared/money.js';
+
+/**
+ * PaymentProvider port: a card acquirer. A charge is started here and settled later by the provider's
+ * signed callback (POST /api/v1/payments/callbacks/<name>); `query` serves the reconciliation reactor
+ * (the seed's 查询补单); `settlement` is the provider's daily file that finance matches against
+ * captured payments. The embedded default is a sandbox (src/adapters/payments/sandbox.ts).
+ */
+export type ProviderChargeStatus = 'pending' | 'captured' | 'declined' | 'refunded' | 'unknown';
+
+export interface ChargeRequest {
+  paymentId: string;
+  amount: Money;
+  card: { number: string };
+}
+
+export interface ProviderCharge {
+  paymentId: string;
+  providerRef: string;
+  status: ProviderChargeStatus;
+  amount: Money;
+  /** What the provider keeps (a cost of the platform and merchants, never added to the customer's bill). */
+  fee: Money;
+  declineReason?: string;
+}
+
+export interface SettlementLine {
+  paymentId: string;
+  providerRef: string;
+  /** `capture` for a charge, `refund` for money returned (negative direction). */
+  kind: 'capture' | 'refund';
+  amount: Money;
+  fee: Money;
+  at: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  /** Fee the provider will charge for this amount (known up front, shown at payment). */
+  feeFor(amount: Money): Money;
+  charge(request: ChargeRequest): Promise<{ providerRef: string }>;
+  query(paymentId: string): Promise<ProviderCharge | null>;
+  refund(request: { refundId: string; paymentId: string; amount: Money }): Promise<{ providerRef: string }>;
+  /** Verifies the signature of a callback over its raw body. */
+  verify(rawBody: string, signature: string | undefined): boolean;
+  /** The provider's settlement for one UTC day (YYYY-MM-DD). */
+  settlement(day: string): Promise<SettlementLine[]>;
+}
