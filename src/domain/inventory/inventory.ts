@@ -64,28 +64,40 @@ export class OutOfStock extends DomainError {
 
 export const available = (inventory: Inventory): number => (inventory.status === 'tracked' ? inventory.onHand - inventory.reserved : 0);
 
+/**
+ * `reservations` and `settled` are extended in place: copying them per event would make folding a hot
+ * SKU's stream quadratic. States are never shared across revisions (the command handler evolves only
+ * committed events), so no one sees the change behind their back.
+ */
 export function evolve(state: Inventory, event: InventoryEvent): Inventory {
   switch (event.type) {
     case 'StockSet':
-      return { status: 'tracked', skuId: event.data.skuId, productId: event.data.productId, onHand: event.data.onHand, reserved: state.status === 'tracked' ? state.reserved : 0 };
+      return state.status === 'tracked'
+        ? { ...state, onHand: event.data.onHand }
+        : { status: 'tracked', skuId: event.data.skuId, productId: event.data.productId, onHand: event.data.onHand, reserved: 0 };
     case 'StockAdjusted':
       return state.status === 'tracked' ? { ...state, onHand: event.data.onHand } : state;
     case 'StockReserved': {
       if (state.status !== 'tracked') return state;
       const { orderId, quantity, expiresAt } = event.data;
-      return { ...state, reserved: state.reserved + quantity, reservations: { ...state.reservations, [orderId]: { quantity, expiresAt } } };
+      const reservations = state.reservations ?? {};
+      reservations[orderId] = { quantity, expiresAt };
+      return { ...state, reserved: state.reserved + quantity, reservations };
     }
     case 'ReservationReleased':
     case 'ReservationCommitted': {
       if (state.status !== 'tracked') return state;
-      const { [event.data.orderId]: _gone, ...reservations } = state.reservations ?? {};
       const committed = event.type === 'ReservationCommitted';
+      const reservations = state.reservations ?? {};
+      delete reservations[event.data.orderId];
+      const settled = state.settled ?? {};
+      settled[event.data.orderId] = committed ? 'committed' : 'released';
       return {
         ...state,
         onHand: committed ? state.onHand - event.data.quantity : state.onHand,
         reserved: state.reserved - event.data.quantity,
         reservations,
-        settled: { ...state.settled, [event.data.orderId]: committed ? 'committed' : 'released' },
+        settled,
       };
     }
   }

@@ -74,4 +74,13 @@ describe('inventory reservations', () => {
     inventory.given(...history).when({ type: 'AdjustStock', delta: -2, at }).thenState((state) => expect(available(state)).toBe(0));
     inventory.given(...history).when({ type: 'SetStock', skuId: 'S', productId: 'P', onHand: 20, at }).thenState((state) => expect(state).toMatchObject({ onHand: 20, reserved: 8 }));
   });
+
+  it('keeps open reservations when the stock is set again: releasing afterwards still gives the units back', () =>
+    inventory
+      .given(stocked(10), reserved('O1', 3, 10, 3), stocked(20))
+      .when({ type: 'ReleaseReservation', orderId: 'O1', reason: 'customer', at })
+      .thenState((state) => {
+        expect(available(state)).toBe(20);
+        expect(state).toMatchObject({ onHand: 20, reserved: 0 });
+      }));
 });
