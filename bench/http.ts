@@ -84,7 +84,7 @@ export async function benchHttp(args: BenchArgs, log: (line: string) => void = (
   const warmupSec = args.quick ? 0.5 : 2;
   // The measured time of each target is split into rounds, interleaved across targets (order reversed
   // every round), so a change of background load during the run does not favour one target.
-  const rounds = args.quick ? 1 : 2;
+  const rounds = args.quick ? 1 : 5;
   const targets: HttpTarget[] = ['bare', 'app', 'app-silent'];
   const servers: Array<{ target: HttpTarget; url: string; child: ChildProcess }> = [];
   try {

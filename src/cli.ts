@@ -5,6 +5,7 @@ import { ensureAdmin } from './commands/users/accounts.js';
 import { DomainError } from './kernel/errors.js';
 import { importCatalogFile } from './commands/catalog/bulk/import-file.js';
 import { seedDemoStore } from './commands/catalog/demo-seed.js';
+import { runReconcileCommand } from './queries/finance/cli-report.js';
 
 const program = new Command('bazaar').description('Bazaar: an event-sourced commerce back end').showHelpAfterError();
 
@@ -134,6 +135,23 @@ program
       await deps.projections.waitFor(await deps.store.headPosition(), 10 * 60_000);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(`demo store ready in ${seconds} s: ${result.created} products created, ${result.existing} already there (${result.listed} listed). Try GET /api/v1/products/search?q=武侠小说`);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+program
+  .command('reconcile')
+  .description('finance reconciliation: re-derive every balance from the events and compare (exit 1 on discrepancies; docs/finance.md)')
+  .option('--from <date>', 'start of the period: ISO date (UTC day) or date-time (default: 30 days before --to)')
+  .option('--to <date>', 'end of the period, included: ISO date or date-time (default: today)')
+  .option('--all', 'list every account, not only those with a difference')
+  .option('--json', 'print the report as JSON (as GET /api/v1/admin/finance/reconciliation)')
+  .option('--no-progress', 'no progress bar')
+  .action(async (options: { from?: string; to?: string; all?: boolean; json?: boolean; progress: boolean }) => {
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    try {
+      process.exitCode = await runReconcileCommand(runtime.deps, options);
     } finally {
       await runtime.close();
     }

@@ -23,6 +23,17 @@ const ConfigSchema = z.object({
   ELASTICSEARCH_URL: optionalUrl,
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /** Payments (docs/payments.md): sandbox callback signing key (else generated in the data dir), its delivery delay and extra duplicate deliveries. */
+  BAZAAR_SANDBOX_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  BAZAAR_SANDBOX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  BAZAAR_SANDBOX_DUPLICATES: z.coerce.number().int().min(0).max(10).default(0),
+  /** Platform commission on each paid order, in basis points of its total (docs/ledger.md). */
+  BAZAAR_COMMISSION_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** Coins per CNY 1.00 (100 = one coin is worth one fen) and the largest share of a payable coins may pay. */
+  BAZAAR_COINS_PER_CNY: z.coerce.number().int().min(1).max(100_000).default(100),
+  BAZAAR_COINS_MAX_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
+  /** A payment pending longer than this is settled by asking the provider (查询补单). */
+  BAZAAR_PAYMENT_SETTLE_AFTER_SECONDS: z.coerce.number().int().positive().default(60),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

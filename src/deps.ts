@@ -9,6 +9,7 @@ import type { ViewStore } from './ports/view-store.js';
 import type { SearchIndex } from './ports/search-index.js';
 import type { TokenService } from './commands/users/tokens.js';
 import type { Handlers } from './commands/handlers.js';
+import type { PaymentProvider } from './ports/payment-provider.js';
 
 /** Everything the commands, queries and routes need; built once by the composition root (src/main.ts). */
 export interface Deps {
@@ -25,5 +26,7 @@ export interface Deps {
   projections: ProjectionRunner;
   tokens: TokenService;
   handlers: Handlers;
+  /** The card acquirer (embedded default: the sandbox, src/adapters/payments/sandbox.ts). */
+  paymentProvider: PaymentProvider;
   logger: Logger;
 }

@@ -38,12 +38,20 @@ import { jobsProjection } from './projections/catalog/jobs.js';
 import { searchProjectionTarget } from './projections/search/search.js';
 import { homePageProjection } from './projections/catalog/home.js';
 import { ordersProjection } from './projections/orders/orders.js';
+import { ledgerAccountsProjection } from './projections/finance/ledger-accounts.js';
+import { flashSalesProjection } from './projections/flash-sales/flash-sales.js';
+import { rebuildGates } from './commands/flash-sales/flash-sales.js';
 import { startExpirySweeper } from './commands/orders/expire-unpaid-orders.js';
+import { sandboxPaymentProvider, sandboxSecretFromDataDir } from './adapters/payments/sandbox.js';
+import { receiveCallback } from './commands/payments/callbacks.js';
+import { paymentReactorTargets, startPaymentSweeper } from './commands/payments/reactors.js';
+import { paymentsProjection } from './projections/payments/payments.js';
+import { walletEntriesProjection } from './projections/wallet/wallet.js';
 import { jobWorker, resumeInterruptedJobs } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection];
 
 export interface Runtime {
   deps: Deps;
@@ -63,9 +71,17 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   closers.push(() => searchIndex.close());
 
   const readableOutbox = config.devOutbox ? devOutbox(logger) : null;
+  // Payments: the sandbox acquirer; its signed callbacks go in-process to the callback handler (wired below).
+  const sandbox = sandboxPaymentProvider({
+    secret: config.BAZAAR_SANDBOX_SECRET ?? sandboxSecretFromDataDir(config.BAZAAR_DATA_DIR),
+    delayMs: config.BAZAAR_SANDBOX_DELAY_MS,
+    duplicates: config.BAZAAR_SANDBOX_DUPLICATES,
+    onDeliveryError: (error) => logger.warn({ err: error }, 'sandbox callback refused'),
+  });
+  let depsRef: Deps | null = null;
   const projections = new ProjectionRunner(
     store,
-    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv })],
+    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv }), ...paymentReactorTargets(() => depsRef!, views)],
     { onError: (name, error) => logger.error({ err: error, projection: name }, 'projection failed; retrying') },
   );
 
@@ -81,12 +97,16 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
     projections,
     tokens: jwtTokenService(config.JWT_SECRET ?? jwtSecretFromDataDir(config.BAZAAR_DATA_DIR)),
     handlers: createHandlers(store),
+    paymentProvider: sandbox,
     logger,
   };
+  depsRef = deps;
+  sandbox.connect((rawBody, signature) => receiveCallback(deps, sandbox.name, rawBody, signature, { correlationId: 'sandbox-callback' }));
 
   return {
     deps,
     async close() {
+      await sandbox.idle();
       await jobWorker(deps).stop();
       await projections.stop();
       for (const close of closers.reverse()) await close();
@@ -172,9 +192,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
   }
   const resumed = await resumeInterruptedJobs(deps);
+  // Flash-sale gates live in KeyValue (in-process by default): rebuild the missing ones from the events.
+  const gates = await rebuildGates(deps);
+  if (gates > 0) deps.logger.info({ gates }, 'flash-sale gates ready');
   if (resumed > 0) deps.logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs');
   // The payment time-out reactor (role all or reactors): cancels unpaid orders and releases their stock.
   const sweeper = config.BAZAAR_ROLE === 'all' || config.BAZAAR_ROLE === 'reactors' ? startExpirySweeper(deps) : null;
+  // Payments pending too long are settled by asking the provider (查询补单).
+  const paymentSweeper = config.BAZAAR_ROLE === 'all' || config.BAZAAR_ROLE === 'reactors' ? startPaymentSweeper(deps) : null;
   const app = createApp(deps);
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
@@ -189,6 +214,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweeper?.stop();
+      await paymentSweeper?.stop();
       await runtime.close();
     },
   };

@@ -15,7 +15,10 @@ import { homePageDecider } from '../domain/catalog/home-page.js';
 import { orderDecider } from '../domain/orders/order.js';
 import { payOrderDecider } from '../domain/orders/pay-order.js';
 import { promotionDecider } from '../domain/promotions/promotion.js';
+import { flashSaleDecider, skuFlashSalesDecider } from '../domain/flash-sales/flash-sale.js';
 import { accountDecider } from '../domain/accounts/account.js';
+import { paymentDecider } from '../domain/payments/payment.js';
+import { voucherDecider } from '../domain/vouchers/voucher.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -35,7 +38,11 @@ export function createHandlers(store: EventStore) {
     order: new CommandHandler(store, orderDecider),
     payOrder: new CommandHandler(store, payOrderDecider),
     promotion: new CommandHandler(store, promotionDecider),
+    flashSale: new CommandHandler(store, flashSaleDecider),
+    skuFlashSales: new CommandHandler(store, skuFlashSalesDecider),
     account: new CommandHandler(store, accountDecider),
+    payment: new CommandHandler(store, paymentDecider),
+    voucher: new CommandHandler(store, voucherDecider),
   };
 }
 

@@ -19,6 +19,12 @@ import { homeRoutes } from './routes/home.js';
 import { cartRoutes } from './routes/cart.js';
 import { orderRoutes } from './routes/orders.js';
 import { promotionRoutes } from './routes/promotions.js';
+import { paymentRoutes, sandboxPaymentDevRoutes } from './routes/payments.js';
+import { walletRoutes } from './routes/wallet.js';
+import { voucherRoutes } from './routes/vouchers.js';
+import { flashSaleRoutes } from './routes/flash-sales.js';
+import { financeRoutes } from './routes/finance.js';
+import { financePageRoutes } from './pages/finance-page.js';
 import { apiKeyAuth } from '../commands/catalog/api-keys.js';
 
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -45,7 +51,14 @@ export function createApp(deps: Deps) {
   app.route('/api/v1/cart', cartRoutes(deps));
   app.route('/api/v1', orderRoutes(deps));
   app.route('/api/v1', promotionRoutes(deps));
+  app.route('/api/v1', flashSaleRoutes(deps));
+  app.route('/api/v1/admin/finance', financeRoutes(deps));
+  app.route('/admin/finance', financePageRoutes(deps));
+  app.route('/api/v1', paymentRoutes(deps));
+  app.route('/api/v1', walletRoutes(deps));
+  app.route('/api/v1', voucherRoutes(deps));
   if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
+  if (deps.devOutbox) app.route('/api/v1/dev', sandboxPaymentDevRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {

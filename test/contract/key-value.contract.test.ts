@@ -228,6 +228,67 @@ for (const adapter of keyValueAdapters()) {
       expect(JSON.parse((await kv.get(k))!)).toEqual({ count: 50 });
     });
 
+    it('takeTokens takes only while enough remain, and says when the counter is absent', async () => {
+      const k = key('tokens');
+      expect(await kv.takeTokens(k, 1)).toBe('absent');
+      expect(await kv.get(k)).toBeNull(); // an absent counter is not created
+      await kv.set(k, '3');
+      expect(await kv.takeTokens(k, 2)).toBe('taken');
+      expect(await kv.get(k)).toBe('1');
+      expect(await kv.takeTokens(k, 2)).toBe('insufficient');
+      expect(await kv.get(k)).toBe('1');
+      expect(await kv.takeTokens(k, 1)).toBe('taken');
+      expect(await kv.takeTokens(k, 1)).toBe('insufficient');
+      expect(await kv.get(k)).toBe('0');
+    });
+
+    it('takeTokens keeps the ttl and rejects a value that is not an integer or a count that is not positive', async () => {
+      const k = key('tokens-ttl');
+      await kv.set(k, '5', { ttlMs: 60_000 });
+      expect(await kv.takeTokens(k, 1)).toBe('taken');
+      expect(await kv.ttl(k)).toBeGreaterThan(50_000);
+      await expect(kv.takeTokens(k, 0)).rejects.toThrow();
+      await expect(kv.takeTokens(k, 1.5)).rejects.toThrow();
+      const bad = key('tokens-nan');
+      await kv.set(bad, 'abc');
+      await expect(kv.takeTokens(bad, 1)).rejects.toThrow();
+      expect(await kv.get(bad)).toBe('abc');
+    });
+
+    it('admits exactly 50 of 200 concurrent takers of 50 tokens', async () => {
+      const k = key('tokens-race');
+      await kv.set(k, '50');
+      const results = await Promise.all(Array.from({ length: 200 }, () => kv.takeTokens(k, 1)));
+      expect(results.filter((result) => result === 'taken')).toHaveLength(50);
+      expect(results.filter((result) => result === 'insufficient')).toHaveLength(150);
+      expect(await kv.get(k)).toBe('0');
+    });
+
+    it('never goes below zero with concurrent takers of different sizes', async () => {
+      const k = key('tokens-sizes');
+      await kv.set(k, '10');
+      const sizes = Array.from({ length: 40 }, (_, n) => (n % 3) + 1);
+      const results = await Promise.all(sizes.map((size) => kv.takeTokens(k, size)));
+      const taken = sizes.filter((_, n) => results[n] === 'taken').reduce((a, b) => a + b, 0);
+      expect(taken).toBeLessThanOrEqual(10);
+      expect(Number(await kv.get(k))).toBe(10 - taken);
+      expect(Number(await kv.get(k))).toBeGreaterThanOrEqual(0);
+    });
+
+    it('returnTokens adds to an existing counter only (an absent one stays absent)', async () => {
+      const k = key('tokens-return');
+      expect(await kv.returnTokens(k, 2)).toBeNull();
+      expect(await kv.get(k)).toBeNull();
+      await kv.set(k, '0', { ttlMs: 60_000 });
+      expect(await kv.returnTokens(k, 2)).toBe(2);
+      expect(await kv.takeTokens(k, 2)).toBe('taken');
+      expect(await kv.ttl(k)).toBeGreaterThan(50_000);
+      const results = await Promise.all(Array.from({ length: 25 }, () => kv.returnTokens(k, 1)));
+      expect(results.filter((value) => value !== null)).toHaveLength(25);
+      expect(await kv.get(k)).toBe('25');
+      await expect(kv.returnTokens(k, -1)).rejects.toThrow();
+    });
+
     it('incr without a ttl on an existing key keeps it persistent', async () => {
       const k = key('incr-persistent');
       await kv.incr(k);

@@ -5,6 +5,16 @@ interface Entry {
   expiresAt: number | null;
 }
 
+function requireTokenCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`a token count is a positive integer, not ${count}`);
+}
+
+function integerValue(key: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(number)) throw new Error(`value of ${key} is not an integer`);
+  return number;
+}
+
 /** In-process KeyValue with TTL: the embedded default. Expired keys vanish on access and on a periodic sweep. */
 export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: number } = {}): KeyValue {
   const now = options.now ?? Date.now;
@@ -53,6 +63,23 @@ export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: 
       if (value === null) entries.delete(key);
       else entries.set(key, { value, expiresAt: casOptions.ttlMs === undefined ? null : now() + casOptions.ttlMs });
       return true;
+    },
+    async takeTokens(key, count) {
+      requireTokenCount(count);
+      const entry = live(key);
+      if (!entry) return 'absent';
+      const current = integerValue(key, entry.value);
+      if (current < count) return 'insufficient';
+      entry.value = String(current - count);
+      return 'taken';
+    },
+    async returnTokens(key, count) {
+      requireTokenCount(count);
+      const entry = live(key);
+      if (!entry) return null;
+      const next = integerValue(key, entry.value) + count;
+      entry.value = String(next);
+      return next;
     },
     async ttl(key) {
       const entry = live(key);

@@ -41,12 +41,42 @@ end
 return 1
 `;
 
+/**
+ * The flash-sale gate: take ARGV[1] tokens from the counter at KEYS[1] when that many remain, in one
+ * atomic step. Returns 1 taken, 0 too few, -1 no such key. A value that is not an integer fails (as
+ * DECRBY would), and the key's ttl is kept (SET ... KEEPTTL needs Redis 6; DECRBY keeps it anyway).
+ */
+const TAKE_TOKENS = `
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+local tokens = tonumber(current)
+if tokens == nil or tokens ~= math.floor(tokens) then return redis.error_reply('ERR value is not an integer') end
+local count = tonumber(ARGV[1])
+if tokens < count then return 0 end
+redis.call('DECRBY', KEYS[1], count)
+return 1
+`;
+
+/** Adds ARGV[1] tokens back to the counter at KEYS[1] only when it exists: the new value, or false (nil) when absent. */
+const RETURN_TOKENS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+`;
+
 const COMMAND = 'bazaarIncrWithTtl';
+const TAKE_COMMAND = 'bazaarTakeTokens';
+const RETURN_COMMAND = 'bazaarReturnTokens';
 const CAS_COMMAND = 'bazaarCompareAndSet';
 
 interface WithIncrCommand {
   [COMMAND](key: string, by: number, ttlMs: number): Promise<number>;
   [CAS_COMMAND](key: string, mustBeAbsent: string, expected: string, remove: string, value: string, ttlMs: number): Promise<number>;
+  [TAKE_COMMAND](key: string, count: number): Promise<number>;
+  [RETURN_COMMAND](key: string, count: number): Promise<number | null>;
+}
+
+function requireTokenCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`a token count is a positive integer, not ${count}`);
 }
 
 /** Redis takes whole, positive milliseconds for PX / PEXPIRE. */
@@ -57,6 +87,8 @@ export function redisKeyValue(redis: Redis): KeyValue {
   // defineCommand sends EVALSHA and falls back to EVAL once per connection when the script is not cached.
   redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: INCR_WITH_TTL });
   redis.defineCommand(CAS_COMMAND, { numberOfKeys: 1, lua: COMPARE_AND_SET });
+  redis.defineCommand(TAKE_COMMAND, { numberOfKeys: 1, lua: TAKE_TOKENS });
+  redis.defineCommand(RETURN_COMMAND, { numberOfKeys: 1, lua: RETURN_TOKENS });
   const scripted = redis as unknown as WithIncrCommand;
 
   return {
@@ -89,6 +121,18 @@ export function redisKeyValue(redis: Redis): KeyValue {
       const absent = expected === null ? '1' : '0';
       const remove = value === null ? '1' : '0';
       return Number(await scripted[CAS_COMMAND](key, absent, expected ?? '', remove, value ?? '', ttl)) === 1;
+    },
+
+    async takeTokens(key, count) {
+      requireTokenCount(count);
+      const reply = Number(await scripted[TAKE_COMMAND](key, count));
+      return reply === 1 ? 'taken' : reply === 0 ? 'insufficient' : 'absent';
+    },
+
+    async returnTokens(key, count) {
+      requireTokenCount(count);
+      const reply = await scripted[RETURN_COMMAND](key, count);
+      return reply === null ? null : Number(reply);
     },
 
     async ttl(key) {

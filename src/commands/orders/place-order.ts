@@ -17,6 +17,7 @@ import { lookupSku } from '../catalog/lookups.js';
 import { releaseAll, reserveAll, type StockHold } from '../inventory/reservations.js';
 import { defaultFraudRules, screen, type FraudRule } from './anti-fraud.js';
 import { returnPromotion } from '../promotions/promotions.js';
+import { admit as admitToFlashSales, flashSalePrice } from '../flash-sales/gate.js';
 
 /**
  * Checkout (seed 创单核心逻辑, DESIGN.md §5): validate the user, the products, the prices, the promotion,
@@ -128,6 +129,11 @@ export async function priceCheckout(
     else lines.push({ line, product, sku });
   }
   if (unavailable.length > 0) throw productUnavailable(unavailable);
+  // a running flash sale sets its SKU's unit price (src/commands/flash-sales/gate.ts)
+  for (const [index, priced] of lines.entries()) {
+    const flashPrice = await flashSalePrice(deps, priced.line.skuId, at);
+    if (flashPrice) lines[index] = { ...priced, sku: { ...priced.sku, price: flashPrice } };
+  }
 
   // 3. the prices: what the buyer saw is what the SKU costs now
   if (input.checkPrices !== false) {
@@ -162,8 +168,27 @@ export async function priceCheckout(
   return { lines, groups, subtotal, discount, promotion };
 }
 
+/**
+ * Checkout behind the flash-sale gates: a line of a SKU on a running flash sale first takes its units'
+ * tokens (refused at once with OUT_OF_STOCK when too few are left, without touching the event store);
+ * a checkout that then fails, or answers an earlier pay order (an Idempotency-Key retry), gives them back.
+ */
 export async function placeOrder(deps: Deps, input: PlaceOrderInput, metadata: EventMetadata, options: { fraudRules?: FraudRule[] } = {}): Promise<PlacedOrder> {
   const now = deps.clock.now();
+  const admission = await admitToFlashSales(deps, input.items, now.toISOString());
+  if (!admission) return placeOrderAt(deps, input, metadata, options, now);
+  try {
+    const placed = await placeOrderAt(deps, input, metadata, options, now);
+    // A pay order placed by this call expires exactly one payment time-out after `now`; an earlier one was answered.
+    if (placed.expiresAt !== new Date(now.getTime() + deps.config.BAZAAR_PAYMENT_TIMEOUT_SECONDS * 1000).toISOString()) await admission.giveBack();
+    return placed;
+  } catch (error) {
+    await admission.giveBack();
+    throw error;
+  }
+}
+
+async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventMetadata, options: { fraudRules?: FraudRule[] }, now: Date): Promise<PlacedOrder> {
   const at = now.toISOString();
   const hash = requestHash(input);
   const payOrderId = input.idempotencyKey ? derivedPayOrderId(input.userId, input.idempotencyKey) : ulid();

@@ -75,13 +75,17 @@ export interface OrderDefinition {
 
 export type OrderEvent =
   | { type: 'OrderPlaced'; data: OrderDefinition & { at: string } }
-  | { type: 'OrderCancelled'; data: { orderId: string; reason: CancelReason; at: string } };
+  | { type: 'OrderCancelled'; data: { orderId: string; reason: CancelReason; at: string } }
+  /** The payment `paymentId` captured this order's share (src/commands/payments). */
+  | { type: 'OrderPaid'; data: { orderId: string; payOrderId: string; paymentId: string; at: string } };
 
 export type OrderCommand =
   | { type: 'PlaceOrder'; order: OrderDefinition; at: string }
   | { type: 'CancelOrder'; reason: 'customer' | 'admin'; at: string }
   /** The payment time-out: refused before expiresAt. */
-  | { type: 'ExpireOrder'; at: string };
+  | { type: 'ExpireOrder'; at: string }
+  /** Payment captured: pending_payment → paid; the same payment again decides nothing. */
+  | { type: 'PayOrder'; paymentId: string; at: string };
 
 export type ActiveOrder = OrderDefinition & {
   status: OrderStatus;
@@ -91,6 +95,8 @@ export type ActiveOrder = OrderDefinition & {
   placedAt: string;
   cancelledAt: string | null;
   cancelReason: CancelReason | null;
+  paymentId?: string | null;
+  paidAt?: string | null;
 };
 
 export type Order = { status: 'none' } | ActiveOrder;
@@ -103,6 +109,8 @@ export function evolve(state: Order, event: OrderEvent): Order {
     }
     case 'OrderCancelled':
       return state.status === 'none' ? state : { ...state, status: 'cancelled', cancelledAt: event.data.at, cancelReason: event.data.reason };
+    case 'OrderPaid':
+      return state.status === 'none' ? state : { ...state, status: 'paid', paymentStatus: 'paid', paymentId: event.data.paymentId, paidAt: event.data.at };
   }
 }
 
@@ -122,6 +130,12 @@ export function decide(command: OrderCommand, state: Order): OrderEvent[] {
         throw new DomainError('ORDER_NOT_EXPIRED', `the order can be paid until ${order.expiresAt}`);
       }
       return cancel(order, 'expire', 'payment_timeout', command.at);
+    }
+    case 'PayOrder': {
+      const order = requireOrder(state);
+      if (order.paymentId === command.paymentId) return []; // paid by this payment already
+      requireTransition(order.status, 'pay');
+      return [{ type: 'OrderPaid', data: { orderId: order.orderId, payOrderId: order.payOrderId, paymentId: command.paymentId, at: command.at } }];
     }
     default: {
       const unhandled: never = command;

@@ -1,4 +1,4 @@
-import { InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
+import { ConflictError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
 import type { Money } from '../shared/money.js';
 import type { OrderDefinition } from './order.js';
@@ -28,16 +28,29 @@ export type PayOrderEvent =
       };
     }
   | { type: 'PayOrderOrderCancelled'; data: { payOrderId: string; orderId: string; payable: Money; at: string } }
-  | { type: 'PayOrderCancelled'; data: { payOrderId: string; at: string } };
+  | { type: 'PayOrderCancelled'; data: { payOrderId: string; at: string } }
+  /** A payment attempt started: at most one is in flight (src/commands/payments). */
+  | { type: 'PayOrderPaymentStarted'; data: { payOrderId: string; paymentId: string; at: string } }
+  | { type: 'PayOrderPaymentEnded'; data: { payOrderId: string; paymentId: string; outcome: 'captured' | 'declined' | 'refunded'; at: string } }
+  | { type: 'PayOrderPaid'; data: { payOrderId: string; paymentId: string; at: string } };
 
 export type PayOrderCommand =
   | { type: 'PlacePayOrder'; payOrder: Omit<Extract<PayOrderEvent, { type: 'PayOrderPlaced' }>['data'], 'at'>; at: string }
-  | { type: 'RecordOrderCancelled'; orderId: string; at: string };
+  | { type: 'RecordOrderCancelled'; orderId: string; at: string }
+  /** Refused with PAYMENT_IN_PROGRESS while another payment is in flight; the same payment again decides nothing. */
+  | { type: 'StartPayment'; paymentId: string; at: string }
+  | { type: 'EndPayment'; paymentId: string; outcome: 'captured' | 'declined' | 'refunded'; at: string }
+  | { type: 'RecordPaid'; paymentId: string; at: string };
 
 export type ActivePayOrder = Omit<Extract<PayOrderEvent, { type: 'PayOrderPlaced' }>['data'], 'at'> & {
   status: 'pending' | 'cancelled';
-  paymentStatus: 'unpaid';
+  paymentStatus: 'unpaid' | 'paid';
   cancelledOrderIds: string[];
+  /** The payment in flight, if any. */
+  paymentInFlight?: string | null;
+  /** Every payment ever started on this pay order. */
+  paymentIds?: string[];
+  paidBy?: string | null;
   placedAt: string;
 };
 
@@ -53,6 +66,12 @@ export function evolve(state: PayOrder, event: PayOrderEvent): PayOrder {
       return state.status === 'none' ? state : { ...state, payable: event.data.payable, cancelledOrderIds: [...state.cancelledOrderIds, event.data.orderId] };
     case 'PayOrderCancelled':
       return state.status === 'none' ? state : { ...state, status: 'cancelled' };
+    case 'PayOrderPaymentStarted':
+      return state.status === 'none' ? state : { ...state, paymentInFlight: event.data.paymentId, paymentIds: [...(state.paymentIds ?? []), event.data.paymentId] };
+    case 'PayOrderPaymentEnded':
+      return state.status === 'none' || state.paymentInFlight !== event.data.paymentId ? state : { ...state, paymentInFlight: null };
+    case 'PayOrderPaid':
+      return state.status === 'none' ? state : { ...state, paymentStatus: 'paid', paidBy: event.data.paymentId };
   }
 }
 
@@ -71,6 +90,21 @@ export function decide(command: PayOrderCommand, state: PayOrder): PayOrderEvent
       if (state.cancelledOrderIds.length + 1 === state.orders.length) events.push({ type: 'PayOrderCancelled', data: { payOrderId: state.payOrderId, at: command.at } });
       return events;
     }
+    case 'StartPayment': {
+      if (state.status === 'none') throw new NotFoundError('pay order');
+      if (state.paymentInFlight === command.paymentId || state.paymentIds?.includes(command.paymentId)) return [];
+      if (state.paymentInFlight) throw new ConflictError('PAYMENT_IN_PROGRESS', 'a payment of this pay order is in progress; wait for its outcome', { paymentId: state.paymentInFlight });
+      if (state.paymentStatus === 'paid') throw new InvalidStateTransition('paid', 'pay a pay order');
+      if (state.status === 'cancelled') throw new InvalidStateTransition('cancelled', 'pay a pay order');
+      return [{ type: 'PayOrderPaymentStarted', data: { payOrderId: state.payOrderId, paymentId: command.paymentId, at: command.at } }];
+    }
+    case 'EndPayment':
+      if (state.status === 'none' || state.paymentInFlight !== command.paymentId) return [];
+      return [{ type: 'PayOrderPaymentEnded', data: { payOrderId: state.payOrderId, paymentId: command.paymentId, outcome: command.outcome, at: command.at } }];
+    case 'RecordPaid':
+      if (state.status === 'none') throw new NotFoundError('pay order');
+      if (state.paymentStatus === 'paid') return [];
+      return [{ type: 'PayOrderPaid', data: { payOrderId: state.payOrderId, paymentId: command.paymentId, at: command.at } }];
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);

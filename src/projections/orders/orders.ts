@@ -63,7 +63,7 @@ export interface OrderHoldDoc {
 }
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
-const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderCancelled']);
+const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderCancelled', 'OrderPaid']);
 const HOLD_EVENTS = new Set(['StockReserved', 'ReservationReleased', 'ReservationCommitted']);
 /** Payment (a later module) appends OrderPaid: the order no longer holds anything the sweeper could give back. */
 const HOLD_ENDING_ORDER_EVENTS = new Set(['OrderPaid']);
@@ -81,8 +81,10 @@ export const ordersProjection: ViewProjection = {
     }
     if (event.streamId.startsWith('order-')) {
       const orderId = (event.data as { orderId: string }).orderId;
-      if (ORDER_EVENTS.has(event.type)) return [key(ORDERS, orderId)];
-      if (HOLD_ENDING_ORDER_EVENTS.has(event.type)) return [key(ORDER_HOLDS, orderId)];
+      const keys = [];
+      if (ORDER_EVENTS.has(event.type)) keys.push(key(ORDERS, orderId));
+      if (HOLD_ENDING_ORDER_EVENTS.has(event.type)) keys.push(key(ORDER_HOLDS, orderId));
+      return keys;
     }
     if (event.streamId.startsWith('inventory-') && HOLD_EVENTS.has(event.type)) return [key(ORDER_HOLDS, (event.data as { orderId: string }).orderId)];
     if (event.streamId.startsWith('promotion-')) {
@@ -169,6 +171,17 @@ function evolveOrder(doc: OrderView | null, event: RecordedEvent, id: string): V
         version: event.revision,
         position: event.position,
         timeline: [...doc.timeline, timelineEntry(event, order.data.at, order.data.reason)],
+      };
+    case 'OrderPaid':
+      if (!doc) return doc;
+      return {
+        ...doc,
+        status: 'paid',
+        paymentStatus: 'paid',
+        updatedAt: order.data.at,
+        version: event.revision,
+        position: event.position,
+        timeline: [...doc.timeline, timelineEntry(event, order.data.at)],
       };
   }
 }

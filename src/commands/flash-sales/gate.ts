@@ -1,0 +1,176 @@
+import type { Deps } from '../../deps.js';
+import type { Money } from '../../domain/shared/money.js';
+import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
+import { flashSaleStream, runningSale, skuFlashSalesStream, tokensLeft, unitsHeld, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
+
+/**
+ * The flash-sale gate (DESIGN.md §5, seed 秒杀 "redis 扣减库存"): while a sale runs on a SKU, every checkout
+ * line of that SKU first takes `quantity` tokens from an atomic counter in KeyValue (`takeTokens`: memory,
+ * or a Lua script on Redis). When too few are left the buyer is refused with OUT_OF_STOCK at once, without
+ * touching the event store; so the inventory stream sees only as many buyers as the sale has units. An
+ * admitted checkout that then fails gives its tokens back. The inventory reservation stays the final
+ * authority: the gate only keeps the losers away from it, so a gate that admits too many (rebuilt while
+ * buyers were in flight) can never oversell.
+ *
+ * The counter is derived state: `quantity − units held under the sale` (reservations in its window not
+ * released), computed from the inventory stream (`rebuildGate`). It is written with SET NX, so several
+ * processes rebuilding at once agree; it is rebuilt at start-up (`rebuildGates`) and lazily whenever the
+ * key is missing (the embedded KeyValue after a restart, or Redis restarted without persistence).
+ *
+ * Which sale runs on a SKU is read from the SKU's schedule stream and kept in-process for
+ * SCHEDULE_CACHE_MS, so a refused buyer costs one KeyValue call and no store read. This process forgets
+ * its copy when it creates or ends a sale; another API process sees a new sale up to SCHEDULE_CACHE_MS
+ * late (its checkouts in that moment bypass the gate: the inventory still refuses any oversell).
+ */
+export const SCHEDULE_CACHE_MS = 1000;
+const SCHEDULE_CACHE_SIZE = 50_000;
+/** Kept after a sale's end, so a late give-back still finds its counter. */
+const GATE_TTL_AFTER_END_MS = 24 * 60 * 60 * 1000;
+
+export const gateKey = (flashSaleId: string) => `flashsale:${flashSaleId}:tokens`;
+
+interface CachedSchedule {
+  state: SkuFlashSales;
+  loadedAt: number;
+}
+
+const schedules = new WeakMap<object, Map<string, CachedSchedule>>();
+const rebuilds = new WeakMap<object, Map<string, Promise<number>>>();
+
+function scheduleCache(deps: Pick<Deps, 'handlers'>): Map<string, CachedSchedule> {
+  let cache = schedules.get(deps.handlers);
+  if (!cache) schedules.set(deps.handlers, (cache = new Map()));
+  return cache;
+}
+
+/** The SKU's flash-sale schedule, at most SCHEDULE_CACHE_MS old. */
+export async function scheduleOf(deps: Pick<Deps, 'handlers'>, skuId: string): Promise<SkuFlashSales> {
+  const cache = scheduleCache(deps);
+  const cached = cache.get(skuId);
+  const now = Date.now();
+  if (cached && now - cached.loadedAt < SCHEDULE_CACHE_MS) return cached.state;
+  const { state } = await deps.handlers.skuFlashSales.load(skuFlashSalesStream(skuId));
+  cache.delete(skuId);
+  cache.set(skuId, { state, loadedAt: now });
+  if (cache.size > SCHEDULE_CACHE_SIZE) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  return state;
+}
+
+/** This process changed the SKU's schedule: read it again next time. */
+export function forgetSchedule(deps: Pick<Deps, 'handlers'>, skuId: string): void {
+  scheduleCache(deps).delete(skuId);
+}
+
+/** The flash sale running on this SKU at `at`, if any. */
+export async function runningFlashSale(deps: Pick<Deps, 'handlers'>, skuId: string, at: string): Promise<ScheduledFlashSale | null> {
+  return runningSale(await scheduleOf(deps, skuId), at);
+}
+
+/** The unit price a running flash sale sets for the SKU at `at`; null: the SKU's own price applies. */
+export async function flashSalePrice(deps: Pick<Deps, 'handlers'>, skuId: string, at: string): Promise<Money | null> {
+  return (await runningFlashSale(deps, skuId, at))?.price ?? null;
+}
+
+/** Units held under the sale and the tokens that leaves, from the inventory stream (events after the sale's creation). */
+export async function countFromEvents(deps: Pick<Deps, 'store'>, sale: ScheduledFlashSale): Promise<{ held: number; tokens: number }> {
+  const events = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: sale.inventoryRevision + 1 });
+  const held = unitsHeld(sale, events);
+  return { held, tokens: tokensLeft(sale.quantity, held) };
+}
+
+function gateTtlMs(sale: ScheduledFlashSale, now: number): number | undefined {
+  return sale.endsAt === null ? undefined : Math.max(1, Date.parse(sale.endsAt) - now) + GATE_TTL_AFTER_END_MS;
+}
+
+/**
+ * Writes the sale's counter from the events unless it exists (SET NX: a live counter is never
+ * overwritten). One rebuild per sale at a time in this process. Returns the tokens it computed.
+ */
+export function rebuildGate(deps: Pick<Deps, 'store' | 'kv' | 'handlers'>, sale: ScheduledFlashSale): Promise<number> {
+  let running = rebuilds.get(deps.handlers);
+  if (!running) rebuilds.set(deps.handlers, (running = new Map()));
+  const inFlight = running.get(sale.flashSaleId);
+  if (inFlight) return inFlight;
+  const work = (async () => {
+    await ensureSaleStream(deps, sale);
+    const { tokens } = await countFromEvents(deps, sale);
+    const ttlMs = gateTtlMs(sale, Date.now());
+    await deps.kv.set(gateKey(sale.flashSaleId), String(tokens), { ifAbsent: true, ...(ttlMs === undefined ? {} : { ttlMs }) });
+    return tokens;
+  })();
+  running.set(sale.flashSaleId, work);
+  const forget = () => {
+    if (running.get(sale.flashSaleId) === work) running.delete(sale.flashSaleId);
+  };
+  work.then(forget, forget);
+  return work;
+}
+
+/** A sale on its SKU's schedule whose own stream is missing (a crash between the two appends) gets it now. */
+async function ensureSaleStream(deps: Pick<Deps, 'handlers'>, sale: ScheduledFlashSale): Promise<void> {
+  const stream = flashSaleStream(sale.flashSaleId);
+  if ((await deps.handlers.flashSale.load(stream)).state.status !== 'none') return;
+  const { createdAt, endedAt: _e, ...terms } = sale;
+  try {
+    await deps.handlers.flashSale.handle(stream, { type: 'CreateFlashSale', terms, available: sale.quantity, at: createdAt }, { metadata: { correlationId: `repair-${sale.flashSaleId}` } });
+  } catch {
+    // e.g. its window is over: nothing to repair for a gate that no longer opens
+  }
+}
+
+/** Tokens left at the gate (rebuilding a missing counter first). */
+export async function gateTokens(deps: Pick<Deps, 'store' | 'kv' | 'handlers'>, sale: ScheduledFlashSale): Promise<number> {
+  const raw = await deps.kv.get(gateKey(sale.flashSaleId));
+  if (raw !== null) return Math.max(0, Number(raw));
+  await rebuildGate(deps, sale);
+  return Math.max(0, Number((await deps.kv.get(gateKey(sale.flashSaleId))) ?? 0));
+}
+
+export interface Admission {
+  /** The sales this checkout took tokens from, with how many. */
+  taken: Array<{ sale: ScheduledFlashSale; count: number }>;
+  /** Gives every token back (the checkout failed); idempotent. */
+  giveBack(): Promise<void>;
+}
+
+/**
+ * Passes a checkout through the gates of the SKUs with a running flash sale: takes `quantity` tokens per
+ * such line, or gives back what it took and throws OUT_OF_STOCK. Null when no line is on a flash sale.
+ */
+export async function admit(deps: Pick<Deps, 'store' | 'kv' | 'handlers' | 'logger'>, lines: Array<{ skuId: string; quantity: number }>, at: string): Promise<Admission | null> {
+  const taken: Admission['taken'] = [];
+  let returned = false;
+  const giveBack = async () => {
+    if (returned) return;
+    returned = true;
+    for (const { sale, count } of taken) {
+      try {
+        await deps.kv.returnTokens(gateKey(sale.flashSaleId), count);
+      } catch (error) {
+        // Lost tokens only make the gate stricter; a rebuild counts them again from the events.
+        deps.logger.error({ err: error, flashSaleId: sale.flashSaleId, count }, 'could not give flash-sale tokens back');
+      }
+    }
+  };
+  for (const line of lines) {
+    if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) continue; // checkout validation refuses it
+    const sale = await runningFlashSale(deps, line.skuId, at);
+    if (!sale) continue;
+    const key = gateKey(sale.flashSaleId);
+    let outcome = await deps.kv.takeTokens(key, line.quantity);
+    for (let attempt = 0; outcome === 'absent' && attempt < 3; attempt++) {
+      await rebuildGate(deps, sale);
+      outcome = await deps.kv.takeTokens(key, line.quantity);
+    }
+    if (outcome !== 'taken') {
+      await giveBack();
+      const left = line.quantity === 1 ? 0 : Number((await deps.kv.get(key)) ?? 0);
+      throw new OutOfStock(line.skuId, line.quantity, left);
+    }
+    taken.push({ sale, count: line.quantity });
+  }
+  return taken.length === 0 ? null : { taken, giveBack };
+}
