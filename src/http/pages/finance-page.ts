@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../../deps.js';
 import { DomainError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../kernel/errors.js';
@@ -68,7 +69,7 @@ export function financePageRoutes(deps: Deps, options: FinancePageOptions = {}) 
     return html(c, reportPage(report, range, user));
   });
 
-  app.post('/session', async (c) => {
+  app.post('/session', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.html(signInPage({ error: 'The form is too large.' }), 413, SECURITY_HEADERS) }), async (c) => {
     const form = await c.req.parseBody();
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '');
     const requested = field('next');
