@@ -161,7 +161,8 @@ function markdown(r: Omit<CommandLatencyResult, 'markdown'>, warmup: number): st
       'Each command is `UpdateProfile` with a nickname alternating between two values, so each one appends one event; ' +
       `commands are awaited one at a time, alternating between the two streams; ${int(warmup)} warm-up commands per stream are not counted. ` +
       'Latency is `handler.handle()` end to end: load (cached state + read of newer events, none here), decide, append (group commit: one setImmediate + one IMMEDIATE transaction), evolve. ' +
-      'A command pays the full fold only when its stream is not in the handler\'s cache (first load, or evicted past 10,000 streams): that is the cold-load figure.',
+      'A command pays the full fold only when its stream is not in the handler\'s cache (first load, or evicted past 10,000 streams): that is the cold-load figure. ' +
+      'p99 and max come from the occasional command whose commit triggers a WAL checkpoint or meets a GC pause; they move either way between runs, whichever the stream.',
   ].join('\n');
 }
 

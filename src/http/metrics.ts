@@ -18,6 +18,42 @@ export function createMetrics() {
       help: 'Commands answered with a concurrency or version conflict',
       registers: [registry],
     }),
+    commandRetries: new Counter({
+      name: 'bazaar_command_retries_total',
+      help: 'Command attempts that lost a concurrency race and were tried again, by aggregate',
+      labelNames: ['aggregate'] as const,
+      registers: [registry],
+    }),
+    commandConflictsExhausted: new Counter({
+      name: 'bazaar_command_conflicts_exhausted_total',
+      help: 'Commands that gave up after their last attempt on a concurrency conflict, by aggregate',
+      labelNames: ['aggregate'] as const,
+      registers: [registry],
+    }),
+    flashSaleGate: new Counter({
+      name: 'bazaar_flash_sale_gate_total',
+      help: 'Flash-sale gate decisions (admitted or refused checkout lines)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    flashSaleGateUnits: new Counter({
+      name: 'bazaar_flash_sale_gate_units_total',
+      help: 'Units admitted or refused by the flash-sale gate',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    reactorBacklog: new Gauge({
+      name: 'bazaar_reactor_backlog_events',
+      help: 'Global positions between the head of the store and the reactor checkpoint',
+      labelNames: ['reactor'] as const,
+      registers: [registry],
+    }),
+    leaseOwned: new Gauge({
+      name: 'bazaar_lease_owned',
+      help: '1 when this process holds the lease of the projection, reactor or sweeper (runs it), else 0',
+      labelNames: ['lease'] as const,
+      registers: [registry],
+    }),
     projectionLag: new Gauge({
       name: 'bazaar_projection_lag_events',
       help: 'Global positions between the head of the store and the projection checkpoint',

@@ -20,6 +20,14 @@ export interface HandleOptions {
   maxAttempts?: number;
 }
 
+/** Optional observation of a handler (metrics); no behaviour depends on it. */
+export interface CommandHooks {
+  /** An append lost a concurrency race and the command is tried again (`attempt` is the one that failed). */
+  onRetry?(streamId: string, attempt: number): void;
+  /** The command gave up after its last attempt on a concurrency conflict. */
+  onConflict?(streamId: string, attempts: number): void;
+}
+
 interface CachedStream<State> {
   state: State;
   revision: number;
@@ -33,12 +41,18 @@ interface CachedStream<State> {
  */
 export class CommandHandler<Command, Event extends DomainEvent, State> {
   private readonly cache = new Map<string, CachedStream<State>>();
+  private hooks: CommandHooks = {};
 
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<Command, Event, State>,
     private readonly cacheSize = 10_000,
   ) {}
+
+  /** Installs the hooks (replacing earlier ones). */
+  observe(hooks: CommandHooks): void {
+    this.hooks = hooks;
+  }
 
   async load(streamId: string): Promise<CachedStream<State>> {
     const cached = this.cache.get(streamId);
@@ -76,7 +90,11 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
         return { events, ...next };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
-        if (attempt >= maxAttempts) throw error;
+        if (attempt >= maxAttempts) {
+          this.hooks.onConflict?.(streamId, attempt);
+          throw error;
+        }
+        this.hooks.onRetry?.(streamId, attempt);
         // Someone else appended; the next load reads their events on top of our cache.
       }
     }

@@ -4,6 +4,8 @@ import { CheckpointMoved } from '../ports/view-store.js';
 /** Where a projection keeps its effects: writes and checkpoint move together, atomically. */
 export interface ProjectionTarget {
   readonly name: string;
+  /** A read model (default) or a reactor whose effects are commands (its lag is a backlog). */
+  readonly kind?: 'projection' | 'reactor';
   checkpoint(): Promise<number>;
   /**
    * Applies the events and moves the checkpoint from `from` to the last event's position in one
@@ -16,6 +18,7 @@ export interface ProjectionTarget {
 
 export interface ProjectionStatus {
   name: string;
+  kind: 'projection' | 'reactor';
   checkpoint: number;
   lag: number;
   rebuilding: boolean;
@@ -27,6 +30,8 @@ interface Running {
   checkpoint: number;
   subscription?: Subscription;
   rebuilding: boolean;
+  /** Released to another process (`release`): not resubscribed after an error. */
+  released?: boolean;
   error?: string;
 }
 
@@ -62,7 +67,52 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     this.stopped = false;
     this.head = await this.store.headPosition();
+    for (const entry of this.running.values()) entry.released = false;
     await Promise.all([...this.running.values()].map((entry) => this.subscribe(entry)));
+  }
+
+  /** Runs one projection here (this process took its lease). */
+  async run(name: string): Promise<void> {
+    const entry = this.entry(name);
+    this.stopped = false;
+    entry.released = false;
+    if (!entry.subscription && !entry.rebuilding) await this.subscribe(entry);
+  }
+
+  /** Stops running one projection here (its lease went to another process); `refresh` then follows its stored checkpoint. */
+  async release(name: string): Promise<void> {
+    const entry = this.entry(name);
+    entry.released = true;
+    const subscription = entry.subscription;
+    entry.subscription = undefined;
+    await subscription?.close();
+  }
+
+  /** Whether the projection runs in this process. */
+  isRunning(name: string): boolean {
+    return Boolean(this.entry(name).subscription);
+  }
+
+  /** Someone waits in `waitFor` (an observer polls faster then). */
+  get waiting(): boolean {
+    return this.waiters.size > 0;
+  }
+
+  /**
+   * Reads the stored checkpoints of the projections not running here (another process runs them) and
+   * wakes the waiters: what makes `waitFor` (X-Min-Position) work in a process that runs no projections.
+   */
+  async refresh(): Promise<void> {
+    let moved = false;
+    for (const entry of this.running.values()) {
+      if (entry.subscription || entry.rebuilding) continue;
+      const stored = await entry.target.checkpoint();
+      if (stored !== entry.checkpoint) {
+        entry.checkpoint = stored;
+        moved = true;
+      }
+    }
+    if (moved) this.wake();
   }
 
   async stop(): Promise<void> {
@@ -84,6 +134,7 @@ export class ProjectionRunner {
     for (const entry of this.running.values()) if (!entry.subscription && !entry.rebuilding) entry.checkpoint = await entry.target.checkpoint();
     return [...this.running.values()].map((entry) => ({
       name: entry.target.name,
+      kind: entry.target.kind ?? 'projection',
       checkpoint: entry.checkpoint,
       lag: Math.max(0, this.head - entry.checkpoint),
       rebuilding: entry.rebuilding,
@@ -174,7 +225,7 @@ export class ProjectionRunner {
       // resume from what is stored.
       const delay = error instanceof CheckpointMoved ? 0 : (this.options.retryDelayMs ?? 1000);
       setTimeout(() => {
-        if (!this.stopped && !entry.subscription) this.subscribe(entry).catch((e: unknown) => this.options.onError?.(entry.target.name, e));
+        if (!this.stopped && !entry.released && !entry.subscription) this.subscribe(entry).catch((e: unknown) => this.options.onError?.(entry.target.name, e));
       }, delay).unref();
     });
   }

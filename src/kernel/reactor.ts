@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RecordedEvent } from '../ports/event-store.js';
 import type { ViewStore } from '../ports/view-store.js';
 import type { ProjectionTarget } from './projection-runner.js';
@@ -16,13 +17,35 @@ export interface Reactor {
   react(event: RecordedEvent): Promise<void>;
 }
 
-export function reactorTarget(reactor: Reactor, views: ViewStore): ProjectionTarget {
+export interface ReactorTargetOptions {
+  /**
+   * Logs each reaction with the event's correlation id (and the event id as the causation of the commands
+   * it sends), so one request can be followed from HTTP through its events into the reactors.
+   */
+  logger?: () => Logger | undefined;
+}
+
+export function reactorTarget(reactor: Reactor, views: ViewStore, options: ReactorTargetOptions = {}): ProjectionTarget {
   const checkpointName = `reactor:${reactor.name}`;
+  const react = async (event: RecordedEvent) => {
+    const logger = options.logger?.();
+    if (!logger) return reactor.react(event);
+    const log = logger.child({ reactor: reactor.name, correlationId: event.metadata.correlationId, causationId: event.id, eventType: event.type, position: event.position });
+    const started = performance.now();
+    try {
+      await reactor.react(event);
+      log.debug({ ms: Math.round((performance.now() - started) * 10) / 10 }, 'reacted');
+    } catch (error) {
+      log.error({ err: error }, 'reaction failed; the batch is retried');
+      throw error;
+    }
+  };
   return {
     name: reactor.name,
+    kind: 'reactor',
     checkpoint: () => views.checkpoint(checkpointName),
     async apply(events, from) {
-      for (const event of events) if (reactor.handles(event)) await reactor.react(event);
+      for (const event of events) if (reactor.handles(event)) await react(event);
       await views.commit(checkpointName, [], from, events[events.length - 1]!.position);
     },
     // A reactor's effects are commands, not a read model: resetting only rewinds its checkpoint.

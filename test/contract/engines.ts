@@ -6,6 +6,7 @@ import type { KeyValue } from '../../src/ports/key-value.js';
 import type { ViewStore } from '../../src/ports/view-store.js';
 import { sqliteEventStore } from '../../src/adapters/eventstore/sqlite.js';
 import { memoryKeyValue } from '../../src/adapters/keyvalue/memory.js';
+import { sqliteKeyValue } from '../../src/adapters/keyvalue/sqlite.js';
 import { sqliteViewStore } from '../../src/adapters/viewstore/sqlite.js';
 
 /** One entry per adapter of a port; a production engine is available when its URL is set or Docker runs. */
@@ -128,6 +129,14 @@ export function keyValueAdapters(): AdapterUnderTest<KeyValue>[] {
       available: true,
       async create() {
         const store = memoryKeyValue();
+        return { store, dispose: () => store.close() };
+      },
+    },
+    {
+      name: 'sqlite',
+      available: true,
+      async create() {
+        const store = sqliteKeyValue(new Database(':memory:'));
         return { store, dispose: () => store.close() };
       },
     },

@@ -136,6 +136,19 @@ export interface Admission {
   giveBack(): Promise<void>;
 }
 
+/** What an operator counts at the gate (metrics); the domain stays free of any metrics library. */
+export interface GateObserver {
+  admitted(flashSaleId: string, units: number): void;
+  refused(flashSaleId: string, units: number): void;
+}
+
+const gateObservers = new WeakMap<object, GateObserver>();
+
+/** Reports the gate's admits and refusals of the checkouts that go through these handlers. */
+export function observeGate(deps: Pick<Deps, 'handlers'>, observer: GateObserver): void {
+  gateObservers.set(deps.handlers, observer);
+}
+
 /**
  * Passes a checkout through the gates of the SKUs with a running flash sale: takes `quantity` tokens per
  * such line, or gives back what it took and throws OUT_OF_STOCK. Null when no line is on a flash sale.
@@ -166,10 +179,12 @@ export async function admit(deps: Pick<Deps, 'store' | 'kv' | 'handlers' | 'logg
       outcome = await deps.kv.takeTokens(key, line.quantity);
     }
     if (outcome !== 'taken') {
+      gateObservers.get(deps.handlers)?.refused(sale.flashSaleId, line.quantity);
       await giveBack();
       const left = line.quantity === 1 ? 0 : Number((await deps.kv.get(key)) ?? 0);
       throw new OutOfStock(line.skuId, line.quantity, left);
     }
+    gateObservers.get(deps.handlers)?.admitted(sale.flashSaleId, line.quantity);
     taken.push({ sale, count: line.quantity });
   }
   return taken.length === 0 ? null : { taken, giveBack };

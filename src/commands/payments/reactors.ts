@@ -130,5 +130,6 @@ export function paymentReactorTargets(getDeps: () => Deps, views: Deps['views'])
     handles: isPaymentEvent,
     react: (event) => make(getDeps()).react(event),
   });
-  return [reactorTarget(lazy(postTransfersOnPaymentCaptured, 'payment-transfers'), views), reactorTarget(lazy(completePayments, 'payment-follow-ups'), views)];
+  const options = { logger: () => getDeps().logger };
+  return [reactorTarget(lazy(postTransfersOnPaymentCaptured, 'payment-transfers'), views, options), reactorTarget(lazy(completePayments, 'payment-follow-ups'), views, options)];
 }

@@ -30,7 +30,10 @@ export function opsRoutes(deps: Deps, metrics: Metrics) {
   });
 
   app.get('/metrics', async (c) => {
-    for (const status of await deps.projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
+    for (const status of await deps.projections.status()) {
+      metrics.projectionLag.set({ projection: status.name }, status.lag);
+      if (status.kind === 'reactor') metrics.reactorBacklog.set({ reactor: status.name }, status.lag);
+    }
     return c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
   });
 
