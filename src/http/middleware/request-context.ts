@@ -1,11 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from 'pino';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const ulid = monotonicFactory();
 
 function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   try {
@@ -26,8 +27,10 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     c.set('log', log);
     c.set('user', null);
     c.set('clientIp', clientIp(c));
-    await next();
+    // Set before the handler runs: setting a header on a finished response makes Hono rebuild it.
     c.header('X-Request-Id', requestId);
+    await next();
+    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
     metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
