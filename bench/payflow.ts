@@ -1,0 +1,152 @@
+/**
+ * Full pay flow on the embedded default: place order → pay by card → the sandbox's signed callback →
+ * orders paid → ledger transfers posted, through the whole HTTP stack (in-process `app.request`, no
+ * sockets) with the projections and reactors of the `all` role. Throughput counts flows that have
+ * settled end to end: the run ends when every callback is delivered and every reactor caught up.
+ *
+ *   npx tsx bench/payflow.ts [--flows N] [--concurrency C]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../src/config.js';
+import { buildRuntime } from '../src/main.js';
+import { createLogger } from '../src/logger.js';
+import { createApp } from '../src/http/app.js';
+import { seedDemoStore } from '../src/commands/catalog/demo-seed.js';
+import { changeStock } from '../src/commands/catalog/products.js';
+import { userStream } from '../src/domain/users/user.js';
+import type { SandboxProvider } from '../src/adapters/payments/sandbox.js';
+
+export interface PayFlowResult {
+  flows: number;
+  concurrency: number;
+  seconds: number;
+  flowsPerSecond: number;
+  placeP50: number;
+  placeP99: number;
+  payP50: number;
+  payP99: number;
+  paidOrders: number;
+  ledgerSumZero: boolean;
+}
+
+const percentile = (samples: number[], p: number) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+};
+
+export async function benchPayFlow(options: { flows?: number; concurrency?: number } = {}): Promise<PayFlowResult> {
+  const flows = options.flows ?? 1000;
+  const concurrency = options.concurrency ?? 32;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-pay-'));
+  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BAZAAR_LIMITS: 'relaxed' }, { readDotEnv: false });
+  const runtime = await buildRuntime(config, createLogger('silent'));
+  const { deps } = runtime;
+  try {
+    await deps.projections.start();
+    await seedDemoStore(deps, { products: 100 });
+    const app = createApp(deps);
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const response = await app.request(path, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+
+    // Listed SKUs with plenty of stock, and buyers (user streams written directly: no password hashing).
+    const hits = (await deps.searchIndex.search({ size: 50, sort: 'newest' })).hits;
+    const admin = await deps.tokens.issueAccessToken({ userId: 'bench-admin', roles: ['admin'] }, new Date());
+    const skus: Array<{ skuId: string; price: { amount: number; currency: string } }> = [];
+    for (const hit of hits) {
+      const detail = await call('GET', `/api/v1/products/${hit.id}`, admin);
+      for (const sku of (detail.body.skus as Array<{ id: string; price: { amount: number; currency: string } }>) ?? []) {
+        await changeStock(deps, { id: 'bench', role: 'admin' }, { skuId: sku.id, change: { set: 100_000 } }, {});
+        skus.push({ skuId: sku.id, price: sku.price });
+      }
+    }
+    const buyers: string[] = [];
+    for (let i = 0; i < concurrency * 4; i++) {
+      const userId = `bench-buyer-${i}`;
+      await deps.handlers.user.handle(userStream(userId), {
+        type: 'RegisterUser', userId, phone: null, email: `bench${i}@example.com`, nickname: `buyer ${i}`, passwordHash: 'x', roles: ['customer'], at: new Date().toISOString(),
+      });
+      buyers.push(await deps.tokens.issueAccessToken({ userId, roles: ['customer'] }, new Date()));
+    }
+    await deps.projections.waitFor(await deps.store.headPosition(), 60_000);
+
+    const address = { recipient: '张三', phone: '+8613800138000', country: 'CN', city: '上海', line1: '南京路 1 号' };
+    const placeMs: number[] = [];
+    const payMs: number[] = [];
+    let nextFlow = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let n = nextFlow++; n < flows; n = nextFlow++) {
+          const token = buyers[n % buyers.length]!;
+          const sku = skus[n % skus.length]!;
+          let t = performance.now();
+          const placed = await call('POST', '/api/v1/orders', token, { items: [{ skuId: sku.skuId, quantity: 1, expectedUnitPrice: sku.price }], shippingAddress: address });
+          placeMs.push(performance.now() - t);
+          if (placed.status !== 201) throw new Error(`place order: ${placed.status} ${JSON.stringify(placed.body)}`);
+          t = performance.now();
+          const paid = await call('POST', `/api/v1/pay-orders/${placed.body.payOrderId as string}/payments`, token, { method: 'card', card: { number: '4242424242424242' } });
+          payMs.push(performance.now() - t);
+          if (paid.status !== 201) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+        }
+      }),
+    );
+    await (deps.paymentProvider as SandboxProvider).idle();
+    await deps.projections.waitFor(await deps.store.headPosition(), 120_000);
+    const seconds = (performance.now() - started) / 1000;
+
+    const paidOrders = (await deps.views.find('orders', { where: { paymentStatus: 'paid' }, limit: flows + 10 })).items.length;
+    const totals = new Map<string, number>();
+    for (let after = 0; ; ) {
+      const events = await deps.store.readAll({ after, maxCount: 5000 });
+      if (events.length === 0) break;
+      for (const event of events) {
+        if (event.type !== 'AccountCredited' && event.type !== 'AccountDebited') continue;
+        const leg = event.data as { amount: number; currency: string };
+        totals.set(leg.currency, (totals.get(leg.currency) ?? 0) + (event.type === 'AccountCredited' ? leg.amount : -leg.amount));
+      }
+      after = events[events.length - 1]!.position;
+    }
+    return {
+      flows,
+      concurrency,
+      seconds,
+      flowsPerSecond: flows / seconds,
+      placeP50: percentile(placeMs, 50),
+      placeP99: percentile(placeMs, 99),
+      payP50: percentile(payMs, 50),
+      payP99: percentile(payMs, 99),
+      paidOrders,
+      ledgerSumZero: [...totals.values()].every((sum) => sum === 0),
+    };
+  } finally {
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function payFlowMarkdown(r: PayFlowResult): string {
+  return [
+    `Full pay flow (place order → card payment → signed callback → paid → transfers posted), ${r.flows} flows, ${r.concurrency} in flight, embedded default, one process (role \`all\`), in-process HTTP (\`app.request\`).`,
+    '',
+    '| flows | wall time (until settled) | flows/s | place order p50 / p99 | pay p50 / p99 | orders paid | Σ balances per currency = 0 |',
+    '|---:|---:|---:|---:|---:|---:|---|',
+    `| ${r.flows} | ${r.seconds.toFixed(1)} s | ${r.flowsPerSecond.toFixed(0)} | ${r.placeP50.toFixed(1)} / ${r.placeP99.toFixed(1)} ms | ${r.payP50.toFixed(1)} / ${r.payP99.toFixed(1)} ms | ${r.paidOrders} | ${r.ledgerSumZero ? 'yes' : 'NO'} |`,
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string) => {
+    const index = process.argv.indexOf(`--${name}`);
+    return index > 0 ? Number(process.argv[index + 1]) : undefined;
+  };
+  console.log(payFlowMarkdown(await benchPayFlow({ flows: arg('flows'), concurrency: arg('concurrency') })));
+}
