@@ -23,10 +23,12 @@ function config(): Config {
 
 program
   .command('serve')
-  .description('serve the HTTP API (and run projections)')
+  .description('serve the HTTP API and run projections, reactors and sweepers (or one role of them)')
   .addOption(new Option('-p, --port <port>', 'HTTP port (default: $PORT or 3000)'))
-  .action(async (options: { port?: string }) => {
+  .addOption(new Option('-r, --role <role>', 'api: serve /api; projector: run the projections; reactors: run reactors and sweepers; all: everything (default: $BAZAAR_ROLE or all)').choices(['api', 'projector', 'reactors', 'all']))
+  .action(async (options: { port?: string; role?: string }) => {
     if (options.port) process.env.PORT = options.port;
+    if (options.role) process.env.BAZAAR_ROLE = options.role;
     const running = await startServer(config()).catch((error: unknown) => {
       if (!(error instanceof ConfigError)) throw error;
       console.error(error.message);

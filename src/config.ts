@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   BAZAAR_PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(1800),
   BAZAAR_LIMITS: z.enum(['strict', 'relaxed']).default('strict'),
   BAZAAR_ROLE: z.enum(['api', 'projector', 'reactors', 'all']).default('all'),
+  /** Lease of a projection, reactor or the sweepers (role split): a standby takes over at most this long after its owner died. */
+  BAZAAR_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(5000),
   BAZAAR_NODE_ID: z.coerce.number().int().min(0).max(1023).default(0),
   BAZAAR_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,6 +36,9 @@ const ConfigSchema = z.object({
   BAZAAR_COINS_MAX_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
   /** A payment pending longer than this is settled by asking the provider (查询补单). */
   BAZAAR_PAYMENT_SETTLE_AFTER_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Fulfilment (docs/fulfillment-and-refunds.md): a delivered order completes by itself after this many days; completion earns coins worth this share (basis points) of what was paid. */
+  BAZAAR_AUTO_COMPLETE_DAYS: z.coerce.number().min(0).max(365).default(7),
+  BAZAAR_COINS_EARN_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -10,6 +10,7 @@ import type { SearchIndex } from './ports/search-index.js';
 import type { TokenService } from './commands/users/tokens.js';
 import type { Handlers } from './commands/handlers.js';
 import type { PaymentProvider } from './ports/payment-provider.js';
+import type { FulfillmentProvider } from './ports/fulfillment-provider.js';
 
 /** Everything the commands, queries and routes need; built once by the composition root (src/main.ts). */
 export interface Deps {
@@ -28,5 +29,7 @@ export interface Deps {
   handlers: Handlers;
   /** The card acquirer (embedded default: the sandbox, src/adapters/payments/sandbox.ts). */
   paymentProvider: PaymentProvider;
+  /** The carriers' gateway (embedded default: the sandbox, src/adapters/fulfillment/sandbox.ts). */
+  fulfillmentProvider: FulfillmentProvider;
   logger: Logger;
 }

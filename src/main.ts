@@ -41,14 +41,20 @@ import { ordersProjection } from './projections/orders/orders.js';
 import { ledgerAccountsProjection } from './projections/finance/ledger-accounts.js';
 import { flashSalesProjection } from './projections/flash-sales/flash-sales.js';
 import { rebuildGates } from './commands/flash-sales/flash-sales.js';
-import { startExpirySweeper } from './commands/orders/expire-unpaid-orders.js';
 import { sandboxPaymentProvider, sandboxSecretFromDataDir } from './adapters/payments/sandbox.js';
 import { receiveCallback } from './commands/payments/callbacks.js';
-import { paymentReactorTargets, startPaymentSweeper } from './commands/payments/reactors.js';
+import { paymentReactorTargets } from './commands/payments/reactors.js';
+import { sandboxFulfillmentProvider } from './adapters/fulfillment/sandbox.js';
+import { receiveFulfillmentCallback } from './commands/fulfillment/shipments.js';
+import { fulfillmentReactorTargets } from './commands/fulfillment/reactors.js';
 import { paymentsProjection } from './projections/payments/payments.js';
 import { walletEntriesProjection } from './projections/wallet/wallet.js';
-import { jobWorker, resumeInterruptedJobs } from './commands/catalog/bulk/worker.js';
+import { jobWorker } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { sqliteKeyValue } from './adapters/keyvalue/sqlite.js';
+import { embeddedKeyValueFile, instrument, roleDuties, startRole } from './runtime/roles.js';
+import { createOpsApp } from './runtime/ops-app.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
 export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection];
@@ -78,10 +84,16 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
     duplicates: config.BAZAAR_SANDBOX_DUPLICATES,
     onDeliveryError: (error) => logger.warn({ err: error }, 'sandbox callback refused'),
   });
+  // Fulfilment: the sandbox carrier; its signed callbacks go in-process to the fulfilment callback handler (wired below).
+  const carrier = sandboxFulfillmentProvider({
+    secret: config.BAZAAR_SANDBOX_SECRET ?? sandboxSecretFromDataDir(config.BAZAAR_DATA_DIR),
+    duplicates: config.BAZAAR_SANDBOX_DUPLICATES,
+    onDeliveryError: (error) => logger.warn({ err: error }, 'sandbox carrier callback refused'),
+  });
   let depsRef: Deps | null = null;
   const projections = new ProjectionRunner(
     store,
-    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv }), ...paymentReactorTargets(() => depsRef!, views)],
+    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv }), ...paymentReactorTargets(() => depsRef!, views), ...fulfillmentReactorTargets(() => depsRef!, views)],
     { onError: (name, error) => logger.error({ err: error, projection: name }, 'projection failed; retrying') },
   );
 
@@ -98,10 +110,12 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
     tokens: jwtTokenService(config.JWT_SECRET ?? jwtSecretFromDataDir(config.BAZAAR_DATA_DIR)),
     handlers: createHandlers(store),
     paymentProvider: sandbox,
+    fulfillmentProvider: carrier,
     logger,
   };
   depsRef = deps;
   sandbox.connect((rawBody, signature) => receiveCallback(deps, sandbox.name, rawBody, signature, { correlationId: 'sandbox-callback' }));
+  carrier.connect((rawBody, signature) => receiveFulfillmentCallback(deps, carrier.name, rawBody, signature, { correlationId: 'sandbox-carrier-callback' }));
 
   return {
     deps,
@@ -154,7 +168,16 @@ async function searchIndexFor(config: Config, logger: Logger): Promise<SearchInd
 async function keyValueFor(config: Config, logger: Logger): Promise<KeyValue> {
   if (config.REDIS_URL) {
     logger.info({ engine: 'redis' }, 'key-value');
-    return redisKeyValue(new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 }));
+    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    // ioredis reconnects by itself; without a listener it prints every failed attempt as unhandled.
+    redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+    return redisKeyValue(redis);
+  }
+  if (config.BAZAAR_ROLE !== 'all') {
+    // Split roles on one machine share codes, carts, idempotency records and gates through one SQLite file.
+    const file = embeddedKeyValueFile(config);
+    logger.info({ engine: 'sqlite', file }, 'key-value');
+    return sqliteKeyValue(new Database(file));
   }
   logger.info({ engine: 'memory' }, 'key-value');
   return memoryKeyValue();
@@ -180,41 +203,41 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await buildRuntime(config);
   const { deps } = runtime;
-  await deps.projections.start();
-  if (config.BAZAAR_BOOTSTRAP_ADMIN) {
+  // The role (docs/operations.md): projections, reactors and sweepers each run under a lease, in one process at a time.
+  const duties = roleDuties(config.BAZAAR_ROLE);
+  const metrics = createMetrics();
+  instrument(deps, metrics);
+  const role = await startRole(deps, config.BAZAAR_ROLE, { metrics });
+  if (config.BAZAAR_BOOTSTRAP_ADMIN && duties.api) {
     const separator = config.BAZAAR_BOOTSTRAP_ADMIN.indexOf(':');
     const email = config.BAZAAR_BOOTSTRAP_ADMIN.slice(0, separator);
     const password = config.BAZAAR_BOOTSTRAP_ADMIN.slice(separator + 1);
     const admin = await ensureAdmin(deps, { email, password }, { actor: { id: 'system', role: 'system' }, correlationId: 'bootstrap-admin' }).catch(async (error: unknown) => {
+      await role.stop();
       await runtime.close();
       throw error instanceof DomainError ? new ConfigError(`BAZAAR_BOOTSTRAP_ADMIN: ${error.message}`) : error;
     });
     deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
   }
-  const resumed = await resumeInterruptedJobs(deps);
   // Flash-sale gates live in KeyValue (in-process by default): rebuild the missing ones from the events.
-  const gates = await rebuildGates(deps);
+  // Interrupted bulk jobs are resumed, and unpaid orders expired (payment time-out) and stuck payments
+  // settled (查询补单), by the process holding the sweepers' lease (role all or reactors).
+  const gates = duties.api ? await rebuildGates(deps) : 0;
   if (gates > 0) deps.logger.info({ gates }, 'flash-sale gates ready');
-  if (resumed > 0) deps.logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs');
-  // The payment time-out reactor (role all or reactors): cancels unpaid orders and releases their stock.
-  const sweeper = config.BAZAAR_ROLE === 'all' || config.BAZAAR_ROLE === 'reactors' ? startExpirySweeper(deps) : null;
-  // Payments pending too long are settled by asking the provider (查询补单).
-  const paymentSweeper = config.BAZAAR_ROLE === 'all' || config.BAZAAR_ROLE === 'reactors' ? startPaymentSweeper(deps) : null;
-  const app = createApp(deps);
+  const app = duties.api ? createApp(deps, metrics) : createOpsApp(deps, metrics, config.BAZAAR_ROLE);
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  deps.logger.info({ port, docs: `http://localhost:${port}/docs` }, 'Bazaar is serving');
+  deps.logger.info({ port, role: config.BAZAAR_ROLE, ...(duties.api ? { docs: `http://localhost:${port}/docs` } : {}) }, 'Bazaar is serving');
   return {
     runtime,
     server,
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sweeper?.stop();
-      await paymentSweeper?.stop();
+      await role.stop();
       await runtime.close();
     },
   };

@@ -19,6 +19,8 @@ import { flashSaleDecider, skuFlashSalesDecider } from '../domain/flash-sales/fl
 import { accountDecider } from '../domain/accounts/account.js';
 import { paymentDecider } from '../domain/payments/payment.js';
 import { voucherDecider } from '../domain/vouchers/voucher.js';
+import { shipmentDecider } from '../domain/fulfillment/shipment.js';
+import { refundDecider } from '../domain/refunds/refund.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -43,6 +45,8 @@ export function createHandlers(store: EventStore) {
     account: new CommandHandler(store, accountDecider),
     payment: new CommandHandler(store, paymentDecider),
     voucher: new CommandHandler(store, voucherDecider),
+    shipment: new CommandHandler(store, shipmentDecider),
+    refund: new CommandHandler(store, refundDecider),
   };
 }
 

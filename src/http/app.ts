@@ -2,7 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.js';
 import { ConcurrencyError, VersionConflict } from '../kernel/errors.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { problem, problemResponse, toProblem } from './problem.js';
 import { router } from './openapi.js';
 import { requestContext } from './middleware/request-context.js';
@@ -21,6 +21,9 @@ import { orderRoutes } from './routes/orders.js';
 import { promotionRoutes } from './routes/promotions.js';
 import { paymentRoutes, sandboxPaymentDevRoutes } from './routes/payments.js';
 import { walletRoutes } from './routes/wallet.js';
+import { shipmentRoutes } from './routes/shipments.js';
+import { refundRoutes } from './routes/refunds.js';
+import { fulfillmentRoutes, sandboxFulfillmentDevRoutes } from './routes/fulfillment.js';
 import { voucherRoutes } from './routes/vouchers.js';
 import { flashSaleRoutes } from './routes/flash-sales.js';
 import { financeRoutes } from './routes/finance.js';
@@ -30,8 +33,7 @@ import { apiKeyAuth } from '../commands/catalog/api-keys.js';
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /** The HTTP app: ops endpoints, /api/v1 resources, OpenAPI document and Swagger UI. */
-export function createApp(deps: Deps) {
-  const metrics = createMetrics();
+export function createApp(deps: Deps, metrics: Metrics = createMetrics()) {
   const app = router();
 
   app.use('*', requestContext(deps.logger, metrics));
@@ -56,9 +58,13 @@ export function createApp(deps: Deps) {
   app.route('/admin/finance', financePageRoutes(deps));
   app.route('/api/v1', paymentRoutes(deps));
   app.route('/api/v1', walletRoutes(deps));
+  app.route('/api/v1', shipmentRoutes(deps));
+  app.route('/api/v1', refundRoutes(deps));
+  app.route('/api/v1', fulfillmentRoutes(deps));
   app.route('/api/v1', voucherRoutes(deps));
   if (deps.devOutbox) app.route('/api/v1/dev', devRoutes(deps.devOutbox));
   if (deps.devOutbox) app.route('/api/v1/dev', sandboxPaymentDevRoutes(deps));
+  if (deps.devOutbox) app.route('/api/v1/dev', sandboxFulfillmentDevRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {

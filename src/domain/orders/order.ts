@@ -101,7 +101,16 @@ export interface RefundClaim {
   shipping: number;
   /** The amount of each order item's units in this claim. */
   itemAmounts?: Record<string, number>;
+  /** What the refund was asked for: enough to open its `refund-<id>` stream again after a crash. */
+  request?: RefundClaimRequest;
   settled: boolean;
+}
+
+export interface RefundClaimRequest {
+  type: string;
+  reason: string;
+  initiator: string;
+  requestHash: string;
 }
 
 export type OrderEvent =
@@ -141,7 +150,7 @@ export type OrderCommand =
    * stream serialises refunds, so concurrent requests can never together exceed what was paid.
    * `allocation` is the order's share of each tender of its payment.
    */
-  | { type: 'RequestRefund'; refundId: string; items: RefundLine[]; allocation: RefundTenders; at: string }
+  | { type: 'RequestRefund'; refundId: string; items: RefundLine[]; allocation: RefundTenders; request?: RefundClaimRequest; at: string }
   | { type: 'ReleaseRefund'; refundId: string; at: string }
   | { type: 'RecordRefund'; refundId: string; returned: boolean; at: string };
 
@@ -158,6 +167,7 @@ export type ActiveOrder = OrderDefinition & {
   shipmentId?: string | null;
   deliveredAt?: string | null;
   completedAt?: string | null;
+  coinsEarned?: number;
   /** Refund claims by refund id (open and settled). */
   refundClaims?: Record<string, RefundClaim>;
   /** Units claimed by refunds (open or settled) per order item, and the amount they are worth. */
@@ -209,7 +219,7 @@ function evolveAfterPayment(state: ActiveOrder, event: OrderEvent): ActiveOrder 
     case 'OrderFulfillmentFailed':
       return { ...state, fulfillmentStatus: 'failed' };
     case 'OrderCompleted':
-      return { ...state, status: 'completed', completedAt: event.data.at };
+      return { ...state, status: 'completed', completedAt: event.data.at, coinsEarned: event.data.coinsEarned };
     case 'OrderRefundRequested': {
       const { orderId: _orderId, at: _at, ...claim } = event.data;
       const claimedAmount = { ...(state.claimedAmount ?? {}) };
@@ -418,7 +428,18 @@ function claimRefund(order: ActiveOrder, command: Extract<OrderCommand, { type: 
   return [
     {
       type: 'OrderRefundRequested',
-      data: { orderId: order.orderId, refundId: command.refundId, items: lines, amount: { amount, currency: order.total.currency }, tenders, shipping, itemAmounts, settled: false, at: command.at },
+      data: {
+        orderId: order.orderId,
+        refundId: command.refundId,
+        items: lines,
+        amount: { amount, currency: order.total.currency },
+        tenders,
+        shipping,
+        itemAmounts,
+        ...(command.request ? { request: command.request } : {}),
+        settled: false,
+        at: command.at,
+      },
     },
   ];
 }

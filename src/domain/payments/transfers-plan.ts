@@ -1,6 +1,8 @@
 import { accountIds, COINS } from '../accounts/account-ids.js';
 import type { TransferRequest } from '../../commands/accounts/transfers.js';
 import type { PaymentEvent } from './payment.js';
+import type { RefundEvent } from '../refunds/refund.js';
+import type { OrderEvent } from '../orders/order.js';
 
 /**
  * The ledger transfers a payment event must produce (docs/ledger.md, kept in sync with this function).
@@ -52,8 +54,38 @@ export function plannedTransfers(event: { type: string; data: unknown }): Transf
         .map((allocation) => ({ transferId: `payment-${paymentId}-refund-${allocation.orderId}`, from: accountIds.refundsPayable, to, amount: allocation.charged, currency: allocation.total.currency, cause }));
     }
     default:
-      return [];
+      return refundAndOrderTransfers(event);
   }
+}
+
+/**
+ * Refunds and completed orders (docs/fulfillment-and-refunds.md): a completed refund gives back each
+ * tender's share (the merchant returns the money it received; the platform takes back what it funded);
+ * a completed order issues the coins it earned.
+ */
+function refundAndOrderTransfers(event: { type: string; data: unknown }): TransferRequest[] {
+  const known = event as RefundEvent | OrderEvent;
+  if (known.type === 'OrderCompleted') {
+    const { orderId, userId, coinsEarned } = known.data;
+    if (coinsEarned <= 0) return [];
+    return [{ transferId: `order-${orderId}-coins-earned`, from: accountIds.coinsIssuance, to: accountIds.coins(userId), amount: coinsEarned, currency: COINS, cause: { type: 'order', id: orderId } }];
+  }
+  if (known.type !== 'RefundCompleted') return [];
+  const { refundId, userId, merchantId, method, provider, amount, tenders } = known.data;
+  const cause = { type: 'refund', id: refundId };
+  const currency = amount.currency;
+  const merchant = accountIds.merchantPayable(merchantId);
+  const id = `refund-${refundId}`;
+  const out: TransferRequest[] = [];
+  if (tenders.charged > 0) {
+    out.push({ transferId: `${id}-merchant`, from: merchant, to: accountIds.refundsPayable, amount: tenders.charged, currency, cause });
+    const to = method === 'wallet' ? accountIds.wallet(userId) : accountIds.providerClearing(provider);
+    out.push({ transferId: `${id}-payout`, from: accountIds.refundsPayable, to, amount: tenders.charged, currency, cause });
+  }
+  if (tenders.coinsValue > 0) out.push({ transferId: `${id}-coins-value`, from: merchant, to: accountIds.platformRevenue, amount: tenders.coinsValue, currency, cause });
+  if (tenders.coins > 0) out.push({ transferId: `${id}-coins`, from: accountIds.coinsIssuance, to: accountIds.coins(userId), amount: tenders.coins, currency: COINS, cause });
+  if (tenders.voucherValue > 0) out.push({ transferId: `${id}-voucher`, from: merchant, to: accountIds.platformRevenue, amount: tenders.voucherValue, currency, cause });
+  return out;
 }
 
 /** Every payment transfer names its payment as its cause. */

@@ -7,6 +7,8 @@ import type { CancelReason, FulfillmentStatus, OrderDefinition, OrderEvent, Orde
 import type { PayOrderEvent } from '../../domain/orders/pay-order.js';
 import type { InventoryEvent } from '../../domain/inventory/inventory.js';
 import type { PromotionEvent } from '../../domain/promotions/promotion.js';
+import type { ShipmentEvent } from '../../domain/fulfillment/shipment.js';
+import type { RefundEvent } from '../../domain/refunds/refund.js';
 
 /** The order views (API.md GET /orders, /orders/:id) and what each order still holds (for the expiry sweeper). */
 export const ORDERS = 'orders';
@@ -41,10 +43,15 @@ export interface OrderView {
   updatedAt: string;
   cancelledAt: string | null;
   cancelReason: CancelReason | null;
-  /** Filled by fulfilment (a later module). */
+  /** From the `shipment-*` streams (src/domain/fulfillment). */
   shipments: Array<{ id: string; carrier: string; trackingNumber: string; status: string }>;
-  /** Filled by refunds (a later module). */
-  refunds: Array<{ id: string; status: string; amount: Money; items: Array<{ orderItemId: string; quantity: number }> }>;
+  /** From the `refund-*` streams (src/domain/refunds). */
+  refunds: Array<{ id: string; status: string; type?: string; amount: Money; items: Array<{ orderItemId: string; quantity: number }> }>;
+  deliveredAt?: string | null;
+  completedAt?: string | null;
+  /** Refunds reserved on the order and not yet paid or rejected. */
+  openRefunds?: number;
+  refundedAmount?: Money;
   timeline: TimelineEntry[];
   /** Revision of `order-<id>` (-1 while only its pay order is written). */
   version: number;
@@ -63,7 +70,18 @@ export interface OrderHoldDoc {
 }
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
-const ORDER_EVENTS = new Set(['OrderPlaced', 'OrderCancelled', 'OrderPaid']);
+const ORDER_EVENTS = new Set([
+  'OrderPlaced',
+  'OrderCancelled',
+  'OrderPaid',
+  'OrderShipped',
+  'OrderDelivered',
+  'OrderFulfillmentFailed',
+  'OrderCompleted',
+  'OrderRefundRequested',
+  'OrderRefundReleased',
+  'OrderRefunded',
+]);
 const HOLD_EVENTS = new Set(['StockReserved', 'ReservationReleased', 'ReservationCommitted']);
 /** Payment (a later module) appends OrderPaid: the order no longer holds anything the sweeper could give back. */
 const HOLD_ENDING_ORDER_EVENTS = new Set(['OrderPaid']);
@@ -85,6 +103,10 @@ export const ordersProjection: ViewProjection = {
       if (ORDER_EVENTS.has(event.type)) keys.push(key(ORDERS, orderId));
       if (HOLD_ENDING_ORDER_EVENTS.has(event.type)) keys.push(key(ORDER_HOLDS, orderId));
       return keys;
+    }
+    if (event.streamId.startsWith('shipment-') || event.streamId.startsWith('refund-')) {
+      const orderId = (event.data as { orderId?: string }).orderId;
+      return orderId ? [key(ORDERS, orderId)] : [];
     }
     if (event.streamId.startsWith('inventory-') && HOLD_EVENTS.has(event.type)) return [key(ORDER_HOLDS, (event.data as { orderId: string }).orderId)];
     if (event.streamId.startsWith('promotion-')) {
@@ -153,6 +175,8 @@ function evolveOrder(doc: OrderView | null, event: RecordedEvent, id: string): V
     const definition = placed.orders.find((order) => order.orderId === id);
     return definition ? fromDefinition(definition, placed.at, event) : doc;
   }
+  if (event.streamId.startsWith('shipment-')) return doc ? evolveShipment(doc, event) : doc;
+  if (event.streamId.startsWith('refund-')) return doc ? evolveRefund(doc, event) : doc;
   const order = event as unknown as OrderEvent;
   switch (order.type) {
     case 'OrderPlaced': {
@@ -183,7 +207,91 @@ function evolveOrder(doc: OrderView | null, event: RecordedEvent, id: string): V
         position: event.position,
         timeline: [...doc.timeline, timelineEntry(event, order.data.at)],
       };
+    default:
+      return doc ? evolveAfterPayment(doc, event, order) : doc;
   }
+}
+
+/** Fulfilment and refund events of the order stream. */
+function evolveAfterPayment(doc: OrderView, event: RecordedEvent, order: OrderEvent): OrderView {
+  const at = order.data.at;
+  const next: OrderView = { ...doc, updatedAt: at, version: event.revision, position: event.position, timeline: [...doc.timeline, timelineEntry(event, at)] };
+  const open = doc.openRefunds ?? 0;
+  switch (order.type) {
+    case 'OrderShipped':
+      return { ...next, status: 'shipped', fulfillmentStatus: 'shipped' };
+    case 'OrderDelivered':
+      return { ...next, status: 'delivered', fulfillmentStatus: 'delivered', deliveredAt: at };
+    case 'OrderFulfillmentFailed':
+      return { ...next, fulfillmentStatus: 'failed', timeline: [...doc.timeline, timelineEntry(event, at, order.data.reason)] };
+    case 'OrderCompleted':
+      return { ...next, status: 'completed', completedAt: at, timeline: [...doc.timeline, timelineEntry(event, at, order.data.by)] };
+    case 'OrderRefundRequested':
+      return { ...next, openRefunds: open + 1, refundStatus: 'requested' };
+    case 'OrderRefundReleased': {
+      const left = Math.max(0, open - 1);
+      return { ...next, openRefunds: left, refundStatus: left > 0 ? 'requested' : (doc.refundedAmount?.amount ?? 0) > 0 ? 'partially_refunded' : 'none' };
+    }
+    case 'OrderRefunded': {
+      const left = Math.max(0, open - 1);
+      const refundedAmount = { amount: (doc.refundedAmount?.amount ?? 0) + order.data.amount.amount, currency: order.data.amount.currency };
+      if (order.data.fullyRefunded) {
+        return { ...next, openRefunds: left, refundedAmount, status: 'closed', paymentStatus: 'refunded', refundStatus: 'refunded', fulfillmentStatus: order.data.returned ? 'returned' : doc.fulfillmentStatus };
+      }
+      return { ...next, openRefunds: left, refundedAmount, paymentStatus: 'partially_refunded', refundStatus: left > 0 ? 'requested' : 'partially_refunded' };
+    }
+    default:
+      return doc;
+  }
+}
+
+function evolveShipment(doc: OrderView, event: RecordedEvent): OrderView {
+  const shipment = event as unknown as ShipmentEvent;
+  const at = shipment.data.at;
+  const next = { ...doc, position: event.position, updatedAt: at };
+  const update = (patch: Partial<OrderView['shipments'][number]>) => doc.shipments.map((entry) => (entry.id === shipment.data.shipmentId ? { ...entry, ...patch } : entry));
+  switch (shipment.type) {
+    case 'ShipmentCreated':
+      if (doc.shipments.some((entry) => entry.id === shipment.data.shipmentId)) return doc;
+      return {
+        ...next,
+        shipments: [...doc.shipments, { id: shipment.data.shipmentId, carrier: shipment.data.carrier, trackingNumber: shipment.data.trackingNumber, status: 'in_transit' }],
+        timeline: [...doc.timeline, timelineEntry(event, at)],
+      };
+    case 'ShipmentTrackingNumberChanged':
+      return { ...next, shipments: update({ trackingNumber: shipment.data.trackingNumber }), timeline: [...doc.timeline, timelineEntry(event, at, `${shipment.data.previous} → ${shipment.data.trackingNumber}`)] };
+    case 'ShipmentDelivered':
+      return { ...next, shipments: update({ status: 'delivered' }), timeline: [...doc.timeline, timelineEntry(event, at)] };
+    case 'ShipmentFailed':
+      return { ...next, shipments: update({ status: 'failed' }), timeline: [...doc.timeline, timelineEntry(event, at, shipment.data.reason)] };
+    default:
+      return doc;
+  }
+}
+
+const REFUND_STATUS_AFTER: Partial<Record<RefundEvent['type'], string>> = {
+  RefundApproved: 'approved',
+  RefundReturnAwaited: 'awaiting_return',
+  RefundRejected: 'rejected',
+  RefundReturnReceived: 'returned',
+  RefundStarted: 'refunding',
+  RefundCompleted: 'refunded',
+};
+
+function evolveRefund(doc: OrderView, event: RecordedEvent): OrderView {
+  const refund = event as unknown as RefundEvent;
+  const at = refund.data.at;
+  const next = { ...doc, position: event.position, updatedAt: at };
+  const entry = (reason?: string | null) => [...doc.timeline, timelineEntry(event, at, reason ?? undefined)];
+  if (refund.type === 'RefundRequested') {
+    if (doc.refunds.some((candidate) => candidate.id === refund.data.refundId)) return doc;
+    const { refundId, type, amount, items, reason } = refund.data;
+    return { ...next, refunds: [...doc.refunds, { id: refundId, status: 'requested', type, amount, items }], timeline: entry(reason) };
+  }
+  const status = REFUND_STATUS_AFTER[refund.type];
+  const refunds = status ? doc.refunds.map((candidate) => (candidate.id === refund.data.refundId ? { ...candidate, status } : candidate)) : doc.refunds;
+  const note = refund.type === 'RefundApproved' || refund.type === 'RefundRejected' ? refund.data.note : refund.type === 'RefundReturnShipped' ? `${refund.data.carrier} ${refund.data.trackingNumber}` : null;
+  return { ...next, refunds, timeline: entry(note) };
 }
 
 function evolveHold(doc: OrderHoldDoc | null, event: RecordedEvent, id: string): ViewDocument | null {

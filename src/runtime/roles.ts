@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
+import type { KeyValue } from '../ports/key-value.js';
+import { CommandHandler } from '../kernel/command-handler.js';
+import type { ProjectionRunner } from '../kernel/projection-runner.js';
+import { sqliteKeyValue } from '../adapters/keyvalue/sqlite.js';
+import { observeGate } from '../commands/flash-sales/gate.js';
+import { startExpirySweeper } from '../commands/orders/expire-unpaid-orders.js';
+import { startPaymentSweeper } from '../commands/payments/reactors.js';
+import { resumeInterruptedJobs } from '../commands/catalog/bulk/worker.js';
+import type { Metrics } from '../http/metrics.js';
+import { LeaseKeeper, Leases, type OwnedTask } from './lease.js';
+
+export type Role = Config['BAZAAR_ROLE'];
+export const ROLES: readonly Role[] = ['api', 'projector', 'reactors', 'all'];
+
+/** The lease of the periodic sweepers (order expiry, stuck payments) and of resuming bulk jobs. */
+export const SWEEPERS_LEASE = 'sweepers';
+
+/** What a role does: serve /api, run the projections (read models), run the reactors and sweepers. */
+export function roleDuties(role: Role): { api: boolean; projections: boolean; reactors: boolean } {
+  return { api: role === 'api' || role === 'all', projections: role === 'projector' || role === 'all', reactors: role === 'reactors' || role === 'all' };
+}
+
+/** The shared SQLite key-value file of the embedded default (several processes on one machine). */
+export function embeddedKeyValueFile(config: Pick<Config, 'BAZAAR_DATA_DIR'>): string {
+  return join(config.BAZAAR_DATA_DIR, 'kv.db');
+}
+
+/**
+ * Follows the stored checkpoints of the projections this process does not run (another process owns
+ * them), so `waitFor` / X-Min-Position, /readyz and /metrics work in every role. Polls fast while someone
+ * waits, slowly otherwise.
+ */
+export function followCheckpoints(runner: ProjectionRunner, options: { fastMs?: number; slowMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
+  const fastMs = options.fastMs ?? 20;
+  const slowMs = options.slowMs ?? 500;
+  let last = 0;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (stopped || running || (!runner.waiting && Date.now() - last < slowMs)) return;
+    last = Date.now();
+    running = runner
+      .refresh()
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => (running = null));
+  }, fastMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** Counts command retries and give-ups and the flash-sale gate's decisions into the metrics. */
+export function instrument(deps: Deps, metrics: Metrics): void {
+  const aggregate = (streamId: string) => streamId.split('-', 1)[0] ?? 'unknown';
+  for (const handler of Object.values(deps.handlers)) {
+    if (!(handler instanceof CommandHandler)) continue;
+    handler.observe({
+      onRetry: (streamId) => metrics.commandRetries.inc({ aggregate: aggregate(streamId) }),
+      onConflict: (streamId) => metrics.commandConflictsExhausted.inc({ aggregate: aggregate(streamId) }),
+    });
+  }
+  observeGate(deps, {
+    admitted: (_sale, units) => {
+      metrics.flashSaleGate.inc({ outcome: 'admitted' });
+      metrics.flashSaleGateUnits.inc({ outcome: 'admitted' }, units);
+    },
+    refused: (_sale, units) => {
+      metrics.flashSaleGate.inc({ outcome: 'refused' });
+      metrics.flashSaleGateUnits.inc({ outcome: 'refused' }, units);
+    },
+  });
+}
+
+export interface RunningRole {
+  role: Role;
+  keeper: LeaseKeeper;
+  leases: Leases;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the role runs: each projection (role projector or all), each reactor and the sweepers
+ * (role reactors or all) under its own lease, so one process at a time runs it and another of the same
+ * role waits as a hot standby; plus the checkpoint follower every role needs. Resolves once the first
+ * round of leases is taken (a lone `all` process runs everything from then on).
+ */
+export async function startRole(deps: Deps, role: Role, options: { metrics?: Metrics; leaseTtlMs?: number } = {}): Promise<RunningRole> {
+  const { config, logger, projections } = deps;
+  const duties = roleDuties(role);
+  // Leases must be seen by every process: Redis when configured, else the shared SQLite file on this machine.
+  let leaseKv: KeyValue = deps.kv;
+  let ownLeaseKv: KeyValue | null = null;
+  if (!config.REDIS_URL) leaseKv = ownLeaseKv = sqliteKeyValue(new Database(embeddedKeyValueFile(config)));
+  const leases = new Leases(leaseKv, options.leaseTtlMs ?? config.BAZAAR_LEASE_TTL_MS);
+
+  const statuses = await projections.status();
+  const tasks: OwnedTask[] = [];
+  for (const status of statuses) {
+    const wanted = status.kind === 'reactor' ? duties.reactors : duties.projections;
+    if (wanted) tasks.push({ name: status.name, start: () => projections.run(status.name), stop: () => projections.release(status.name) });
+  }
+  if (duties.reactors) {
+    let sweepers: Array<{ stop(): Promise<void> }> = [];
+    tasks.push({
+      name: SWEEPERS_LEASE,
+      async start() {
+        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps)];
+        resumeInterruptedJobs(deps)
+          .then((resumed) => resumed > 0 && logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs'))
+          .catch((error: unknown) => logger.error({ err: error }, 'could not resume bulk jobs'));
+      },
+      async stop() {
+        await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
+        sweepers = [];
+      },
+    });
+  }
+  const metrics = options.metrics;
+  for (const task of tasks) metrics?.leaseOwned.set({ lease: task.name }, 0);
+  const keeper = new LeaseKeeper(leases, tasks, { logger, onChange: (name, owned) => metrics?.leaseOwned.set({ lease: name }, owned ? 1 : 0) });
+  const follower = followCheckpoints(projections, { onError: (error) => logger.warn({ err: error }, 'could not read the stored checkpoints') });
+  await keeper.start();
+  logger.info({ role, owner: leases.owner, running: keeper.owned, standby: tasks.filter((task) => !keeper.owns(task.name)).map((task) => task.name) }, 'role started');
+  return {
+    role,
+    keeper,
+    leases,
+    async stop() {
+      await follower.stop();
+      await keeper.stop();
+      await ownLeaseKv?.close();
+    },
+  };
+}
