@@ -12,6 +12,7 @@ import { startPaymentSweeper } from '../commands/payments/reactors.js';
 import { resumeInterruptedJobs } from '../commands/catalog/bulk/worker.js';
 import type { Metrics } from '../http/metrics.js';
 import { LeaseKeeper, Leases, type OwnedTask } from './lease.js';
+import { startAutoCompleteSweeper } from '../commands/fulfillment/reactors.js';
 
 export type Role = Config['BAZAAR_ROLE'];
 export const ROLES: readonly Role[] = ['api', 'projector', 'reactors', 'all'];
@@ -113,7 +114,7 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
     tasks.push({
       name: SWEEPERS_LEASE,
       async start() {
-        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps)];
+        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps), startAutoCompleteSweeper(deps)];
         resumeInterruptedJobs(deps)
           .then((resumed) => resumed > 0 && logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs'))
           .catch((error: unknown) => logger.error({ err: error }, 'could not resume bulk jobs'));
