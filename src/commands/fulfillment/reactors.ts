@@ -8,6 +8,7 @@ import { ORDERS, type OrderView } from '../../projections/orders/orders.js';
 import { postTransfer } from '../accounts/transfers.js';
 import { advanceRefund, repairRefund } from '../refunds/refunds.js';
 import { completeOrder, followUpShipment } from './shipments.js';
+import { every, type Periodic } from '../../kernel/periodic.js';
 
 const reactorMetadata = (event: RecordedEvent): EventMetadata => ({
   actor: { id: 'system', role: 'system' },
@@ -88,28 +89,14 @@ export async function autoCompleteDeliveredOrders(deps: Deps, options: { now?: D
 
 export const AUTO_COMPLETE_INTERVAL_MS = 60_000;
 
-export function startAutoCompleteSweeper(deps: Deps, intervalMs = AUTO_COMPLETE_INTERVAL_MS): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = autoCompleteDeliveredOrders(deps)
-      .then((result) => {
-        if (result.completed > 0) deps.logger.info(result, 'delivered orders completed automatically');
-      })
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'auto-complete sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+export function startAutoCompleteSweeper(deps: Deps, intervalMs = AUTO_COMPLETE_INTERVAL_MS): Periodic {
+  return every(intervalMs, () => autoCompleteDeliveredOrders(deps), {
+    logger: deps.logger,
+    failure: 'auto-complete sweep failed',
+    done: (result) => {
+      if (result.completed > 0) deps.logger.info(result, 'delivered orders completed automatically');
     },
-  };
+  });
 }
 
 /** The fulfilment and refund reactors as ProjectionRunner targets; `deps` is read when an event arrives. */

@@ -6,6 +6,7 @@ import { ORDER_HOLDS, ORDERS, type OrderHoldDoc, type OrderView } from '../../pr
 import { releaseAll } from '../inventory/reservations.js';
 import { returnPromotion } from '../promotions/promotions.js';
 import { expireOrder, loadOrder, releaseCancelled } from './orders.js';
+import { every, type Periodic } from '../../kernel/periodic.js';
 
 /**
  * The payment time-out reactor (DESIGN.md §5). Each sweep:
@@ -87,26 +88,12 @@ async function settleHold(deps: Deps, hold: OrderHoldDoc, now: Date): Promise<bo
 export const SWEEP_INTERVAL_MS = 5000;
 
 /** Runs the sweep every `intervalMs` (unref'd: it never keeps the process alive); `stop` waits for a running sweep. */
-export function startExpirySweeper(deps: Deps, intervalMs = SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = expireUnpaidOrders(deps)
-      .then((result) => {
-        if (result.expired + result.released > 0) deps.logger.info(result, 'unpaid orders expired');
-      })
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'expiry sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+export function startExpirySweeper(deps: Deps, intervalMs = SWEEP_INTERVAL_MS): Periodic {
+  return every(intervalMs, () => expireUnpaidOrders(deps), {
+    logger: deps.logger,
+    failure: 'expiry sweep failed',
+    done: (result) => {
+      if (result.expired + result.released > 0) deps.logger.info(result, 'unpaid orders expired');
     },
-  };
+  });
 }

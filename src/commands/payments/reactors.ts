@@ -6,6 +6,7 @@ import { accountIds, accountStream } from '../../domain/accounts/account-ids.js'
 import { PAYMENT_EVENT_TYPES, WALLET_PROVIDER, type PaymentEvent } from '../../domain/payments/payment.js';
 import { PAYMENTS, type PaymentView } from '../../projections/payments/payments.js';
 import { applyCapture, applyDecline, followUp, postPlanned } from './settle.js';
+import { every, type Periodic } from '../../kernel/periodic.js';
 
 const paymentEvents = new Set<string>(PAYMENT_EVENT_TYPES);
 const isPaymentEvent = (event: RecordedEvent) => event.streamId.startsWith('payment-') && paymentEvents.has(event.type);
@@ -99,28 +100,14 @@ export async function settleStuckPayments(deps: Deps, options: { now?: Date } = 
 
 export const PAYMENT_SWEEP_INTERVAL_MS = 10_000;
 
-export function startPaymentSweeper(deps: Deps, intervalMs = PAYMENT_SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = settleStuckPayments(deps)
-      .then((result) => {
-        if (result.checked > 0) deps.logger.info(result, 'stuck payments settled');
-      })
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'stuck payment sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+export function startPaymentSweeper(deps: Deps, intervalMs = PAYMENT_SWEEP_INTERVAL_MS): Periodic {
+  return every(intervalMs, () => settleStuckPayments(deps), {
+    logger: deps.logger,
+    failure: 'stuck payment sweep failed',
+    done: (result) => {
+      if (result.checked > 0) deps.logger.info(result, 'stuck payments settled');
     },
-  };
+  });
 }
 
 /** The payment reactors as ProjectionRunner targets; `deps` is read when an event arrives (the runner is built before deps). */
