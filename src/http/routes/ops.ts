@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 
-/** A projection further behind than this makes the process not ready. */
+/** A projection (or, on the reactors role, a reactor) further behind than this makes the process not ready. */
 export const READY_MAX_LAG = 10_000;
 
 export function opsRoutes(deps: Deps, metrics: Metrics) {
@@ -24,7 +24,10 @@ export function opsRoutes(deps: Deps, metrics: Metrics) {
     await Promise.all([probe('eventStore', async () => void (await deps.store.headPosition())), probe('viewStore', () => deps.views.ping()), probe('keyValue', () => deps.kv.ping()), probe('searchIndex', () => deps.searchIndex.ping())]);
     const projections = await deps.projections.status();
     const stores = Object.values(checks).every((value) => value === 'ok');
-    const caughtUp = projections.every((p) => !p.rebuilding && !p.error && p.lag <= READY_MAX_LAG);
+    // An API or projector process answers from (or builds) read models: reactors' lag is not its readiness.
+    const role = deps.config.BAZAAR_ROLE;
+    const mine = projections.filter((p) => role === 'all' || (role === 'reactors' ? p.kind === 'reactor' : p.kind !== 'reactor'));
+    const caughtUp = mine.every((p) => !p.rebuilding && !p.error && p.lag <= READY_MAX_LAG);
     const ready = stores && caughtUp;
     return c.json({ status: ready ? 'ready' : 'not_ready', checks, projections }, ready ? 200 : 503);
   });
