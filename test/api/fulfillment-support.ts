@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import { settled } from './catalog-support.js';
 import type { OrderWorld } from './orders-support.js';
 import { card, checkout, drain, newBuyer, newSku, pay, type Buyer } from './payments-support.js';
 import type { SandboxFulfillmentProvider } from '../../src/adapters/fulfillment/sandbox.js';
@@ -22,7 +21,7 @@ export async function paidOrder(world: OrderWorld, options: { price?: number; qu
 }
 
 export async function orderDetail(world: OrderWorld, token: string, orderId: string) {
-  await settled(world);
+  await drain(world); // the sandbox's callbacks (payments, card refunds) too
   const response = await world.api('GET', `/api/v1/orders/${orderId}`, { token });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body;

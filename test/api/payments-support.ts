@@ -27,7 +27,7 @@ export const pay = (world: OrderWorld, buyer: Buyer, payOrderId: string, body: u
 export const card = (number = '4242424242424242') => ({ method: 'card', card: { number } });
 
 export async function orderView(world: OrderWorld, buyer: Buyer, orderId: string) {
-  await settled(world);
+  await drain(world);
   const view = await world.api('GET', `/api/v1/orders/${orderId}`, { token: buyer.token });
   expect(view.status).toBe(200);
   return view.body as { status: string; paymentStatus: string };

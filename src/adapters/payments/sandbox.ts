@@ -11,7 +11,9 @@ import type { ChargeRequest, PaymentProvider, ProviderCharge, SettlementLine } f
  * lost (only `query` tells; exercises the stuck-payment sweeper); any other card is captured.
  * Each outcome is sent as a JSON callback signed with HMAC-SHA256 (hex) in `X-Signature`, through the
  * `deliver` function wired at start-up (in-process, the same handler as POST /payments/callbacks/sandbox),
- * after `delayMs`, `duplicates` extra times. Charges live in memory; `settlement(day)` lists the UTC day's
+ * after `delayMs`, `duplicates` extra times. A refund is answered with its provider reference at once and
+ * confirmed later by a signed callback of the same scheme, on the same route, marked `type: "refund"`
+ * (SandboxRefundCallback); the refund only counts as done when it arrives. Charges live in memory; `settlement(day)` lists the UTC day's
  * captures and refunds with their fees.
  */
 export const SANDBOX_CARDS = { success: '4242424242424242', declined: '4000000000000002', lostCallback: '4000000000000341' } as const;
@@ -24,6 +26,18 @@ export interface SandboxCallback {
   amount: Money;
   fee: Money;
   declineReason?: string;
+  at: string;
+}
+
+/** The provider's confirmation that a refund was paid back to the card (same signature, same route). */
+export interface SandboxRefundCallback {
+  type: 'refund';
+  deliveryId: string;
+  refundId: string;
+  paymentId: string;
+  providerRef: string;
+  status: 'refunded';
+  amount: Money;
   at: string;
 }
 
@@ -44,7 +58,7 @@ interface ChargeRecord {
   charge: ProviderCharge;
   capturedAt: string | null;
   lastCallback: string | null;
-  refunds: Array<{ refundId: string; providerRef: string; amount: Money; at: string }>;
+  refunds: Array<{ refundId: string; providerRef: string; amount: Money; at: string; callback: string }>;
 }
 
 export interface SandboxProvider extends PaymentProvider {
@@ -53,6 +67,8 @@ export interface SandboxProvider extends PaymentProvider {
   sign(rawBody: string): string;
   /** Sends the last callback of a payment again `times` times; false when it has none. */
   redeliver(paymentId: string, times: number): Promise<boolean>;
+  /** Sends the refund callback of a refund again `times` times; false when there is no such refund. */
+  redeliverRefund(refundId: string, times: number): Promise<boolean>;
   /** While paused, callbacks queue up until `resume`. */
   pause(): void;
   resume(): Promise<void>;
@@ -147,8 +163,12 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
       const refunded = record.refunds.reduce((sum, refund) => sum + refund.amount.amount, 0);
       if (refunded + request.amount.amount > record.charge.amount.amount) throw new Error('sandbox: refund exceeds the captured amount');
       const providerRef = `re_${ulid()}`;
-      record.refunds.push({ refundId: request.refundId, providerRef, amount: request.amount, at: now().toISOString() });
+      const at = now().toISOString();
+      const callback: SandboxRefundCallback = { type: 'refund', deliveryId: ulid(), refundId: request.refundId, paymentId: request.paymentId, providerRef, status: 'refunded', amount: request.amount, at };
+      const body = JSON.stringify(callback);
+      record.refunds.push({ refundId: request.refundId, providerRef, amount: request.amount, at, callback: body });
       if (refunded + request.amount.amount === record.charge.amount.amount) record.charge = { ...record.charge, status: 'refunded' };
+      schedule(body, 1 + (options.duplicates ?? 0));
       return { providerRef };
     },
     verify(rawBody, signature) {
@@ -172,6 +192,18 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
       const body = record.lastCallback;
       const work = (async () => {
         for (let i = 0; i < times; i++) await send(body);
+      })();
+      track(work);
+      await work;
+      return true;
+    },
+    async redeliverRefund(refundId, times) {
+      let body: string | null = null;
+      for (const record of charges.values()) body ??= record.refunds.find((refund) => refund.refundId === refundId)?.callback ?? null;
+      if (!body) return false;
+      const callback = body;
+      const work = (async () => {
+        for (let i = 0; i < times; i++) await send(callback);
       })();
       track(work);
       await work;

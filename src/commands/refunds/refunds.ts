@@ -188,23 +188,28 @@ export async function recordReturnShipment(deps: RefundDeps, actor: Actor, refun
 export async function receiveReturn(deps: RefundDeps, actor: Actor, refundId: string, metadata: EventMetadata): Promise<RefundAnswer> {
   const { refund } = await loadRefund(deps, refundId);
   if (!mayAct(actor, refund, false)) throw new ForbiddenError('only an admin or the order’s merchant may receive a return');
-  const result = await deps.handlers.refund.handle(refundStream(refundId), { type: 'ReceiveReturn', at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
-  // Restock right after the receipt was recorded (once: a resent receipt decides nothing).
-  for (const event of result.events) if (event.type === 'RefundReturnReceived') await restock(deps, refund, event.data.at, metadata);
+  await deps.handlers.refund.handle(refundStream(refundId), { type: 'ReceiveReturn', at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  // advanceRefund restocks (RestockReturn, idempotent per refund) before the money moves; the refund
+  // reactor runs it again, so a crash between the receipt and the restock is repaired.
   return advanceRefund(deps, refundId, metadata);
 }
 
-async function restock(deps: RefundDeps, refund: ActiveRefund, at: string, metadata: EventMetadata): Promise<void> {
+/** Goods of a received return back to stock: one RestockReturn per SKU, keyed by the refund (a resend decides nothing). */
+async function restock(deps: RefundDeps, refund: ActiveRefund, metadata: EventMetadata): Promise<void> {
   const { state: order } = await deps.handlers.order.load(orderStream(refund.orderId));
   if (order.status === 'none') return;
+  const bySku = new Map<string, number>();
   for (const line of refund.items) {
     const item = order.items.find((candidate) => candidate.id === line.orderItemId);
-    if (!item) continue;
+    if (item) bySku.set(item.skuId, (bySku.get(item.skuId) ?? 0) + line.quantity);
+  }
+  const at = deps.clock.now().toISOString();
+  for (const [skuId, quantity] of bySku) {
     try {
-      await inventoryCommand(deps, item.skuId, { type: 'AdjustStock', delta: line.quantity, at }, metadata);
+      await inventoryCommand(deps, skuId, { type: 'RestockReturn', refundId: refund.refundId, quantity, at }, metadata);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      deps.logger.warn({ err: error, refundId: refund.refundId, skuId: item.skuId }, 'returned goods could not go back to stock');
+      deps.logger.warn({ err: error, refundId: refund.refundId, skuId }, 'returned goods could not go back to stock');
     }
   }
 }
@@ -221,19 +226,40 @@ export async function advanceRefund(deps: RefundDeps, refundId: string, metadata
   if (refund.status === 'rejected') {
     await deps.handlers.order.handle(orderStream(refund.orderId), { type: 'ReleaseRefund', refundId, at: at() }, { metadata, maxAttempts: 50 });
   }
+  if (refund.type === 'return_and_refund' && (refund.status === 'returned' || refund.status === 'refunding' || refund.status === 'refunded')) await restock(deps, refund, metadata);
   if ((refund.status === 'approved' && refund.type === 'refund_only') || refund.status === 'returned') {
     refund = (await deps.handlers.refund.handle(refundStream(refundId), { type: 'StartRefund', at: at() }, { metadata, maxAttempts: 20 })).state as ActiveRefund;
   }
   if (refund.status === 'refunding') {
-    let providerRef = `${refund.method}-${refundId}`;
-    if (refund.method === 'card' && refund.tenders.charged > 0) {
-      providerRef = (await deps.paymentProvider.refund({ refundId, paymentId: refund.paymentId, amount: { amount: refund.tenders.charged, currency: refund.amount.currency } })).providerRef;
+    if (paysBackToCard(refund)) {
+      // The provider answers with its reference at once, but the money has moved only when its signed
+      // refund callback says so (confirmCardRefund); until then the refund stays `refunding`.
+      // Asking again (the reactor) is idempotent at the provider, keyed by the refund id.
+      await deps.paymentProvider.refund({ refundId, paymentId: refund.paymentId, amount: { amount: refund.tenders.charged, currency: refund.amount.currency } });
+    } else {
+      const completed = await deps.handlers.refund.handle(refundStream(refundId), { type: 'CompleteRefund', providerRef: `${refund.method}-${refundId}`, at: at() }, { metadata, maxAttempts: 20 });
+      refund = completed.state as ActiveRefund;
     }
-    const completed = await deps.handlers.refund.handle(refundStream(refundId), { type: 'CompleteRefund', providerRef, at: at() }, { metadata, maxAttempts: 20 });
-    refund = completed.state as ActiveRefund;
   }
   if (refund.status === 'refunded') await followUpCompleted(deps, refund, metadata);
   const loaded = await loadRefund(deps, refundId);
+  return answer(loaded.refund, loaded.revision, loaded.position);
+}
+
+const paysBackToCard = (refund: ActiveRefund) => refund.method === 'card' && refund.tenders.charged > 0;
+
+/**
+ * The provider's signed refund callback (POST /payments/callbacks/:provider with `type: "refund"`): the
+ * card share is back, so the refund completes with the provider's reference and its follow-ups run
+ * (transfers, the order). A duplicate decides nothing and only repeats the idempotent follow-ups.
+ */
+export async function confirmCardRefund(deps: RefundDeps, callback: { refundId: string; paymentId: string; providerRef: string }, metadata: EventMetadata): Promise<RefundAnswer> {
+  const { refund: current } = await loadRefund(deps, callback.refundId);
+  if (current.paymentId !== callback.paymentId || !paysBackToCard(current)) throw new NotFoundError('card refund');
+  const completed = await deps.handlers.refund.handle(refundStream(callback.refundId), { type: 'CompleteRefund', providerRef: callback.providerRef, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  const refund = completed.state as ActiveRefund;
+  if (refund.status === 'refunded') await followUpCompleted(deps, refund, metadata);
+  const loaded = await loadRefund(deps, callback.refundId);
   return answer(loaded.refund, loaded.revision, loaded.position);
 }
 

@@ -17,7 +17,9 @@ export type InventoryEvent =
       data: { skuId: string; productId: string; orderId: string; payOrderId: string | null; quantity: number; expiresAt: string; onHand: number; reserved: number; at: string };
     }
   | { type: 'ReservationReleased'; data: { skuId: string; productId: string; orderId: string; quantity: number; reason: string; onHand: number; reserved: number; at: string } }
-  | { type: 'ReservationCommitted'; data: { skuId: string; productId: string; orderId: string; quantity: number; onHand: number; reserved: number; at: string } };
+  | { type: 'ReservationCommitted'; data: { skuId: string; productId: string; orderId: string; quantity: number; onHand: number; reserved: number; at: string } }
+  /** Returned goods back on the shelf, once per refund (RestockReturn). */
+  | { type: 'StockReturned'; data: { skuId: string; productId: string; refundId: string; quantity: number; onHand: number; at: string } };
 
 export const RESERVATION_EVENTS = ['StockReserved', 'ReservationReleased', 'ReservationCommitted'] as const;
 
@@ -31,7 +33,12 @@ export type InventoryCommand =
   /** Gives the units back (cancel, time-out, a checkout step that failed). */
   | { type: 'ReleaseReservation'; orderId: string; reason: string; at: string }
   /** The order was paid: the units leave the shelf (onHand −= quantity). */
-  | { type: 'CommitReservation'; orderId: string; at: string };
+  | { type: 'CommitReservation'; orderId: string; at: string }
+  /**
+   * The goods of a return-and-refund are back: onHand += quantity, once per refund id (a resend — the
+   * request and the refund reactor both send it — decides nothing), so it is safe to repeat after a crash.
+   */
+  | { type: 'RestockReturn'; refundId: string; quantity: number; at: string };
 
 export interface Reservation {
   quantity: number;
@@ -50,6 +57,8 @@ export type Inventory =
       reservations?: Record<string, Reservation>;
       /** Order ids whose reservation was released or committed: a late resend must not take the units again. */
       settled?: Record<string, 'released' | 'committed'>;
+      /** Refund ids whose returned goods were put back (StockReturned): a resend must not add them again. */
+      returned?: Record<string, true>;
     };
 
 export class OutOfStock extends DomainError {
@@ -65,7 +74,7 @@ export class OutOfStock extends DomainError {
 export const available = (inventory: Inventory): number => (inventory.status === 'tracked' ? inventory.onHand - inventory.reserved : 0);
 
 /**
- * `reservations` and `settled` are extended in place: copying them per event would make folding a hot
+ * `reservations`, `settled` and `returned` are extended in place: copying them per event would make folding a hot
  * SKU's stream quadratic. States are never shared across revisions (the command handler evolves only
  * committed events), so no one sees the change behind their back.
  */
@@ -77,6 +86,12 @@ export function evolve(state: Inventory, event: InventoryEvent): Inventory {
         : { status: 'tracked', skuId: event.data.skuId, productId: event.data.productId, onHand: event.data.onHand, reserved: 0 };
     case 'StockAdjusted':
       return state.status === 'tracked' ? { ...state, onHand: event.data.onHand } : state;
+    case 'StockReturned': {
+      if (state.status !== 'tracked') return state;
+      const returned = state.returned ?? {};
+      returned[event.data.refundId] = true;
+      return { ...state, onHand: event.data.onHand, returned };
+    }
     case 'StockReserved': {
       if (state.status !== 'tracked') return state;
       const { orderId, quantity, expiresAt } = event.data;
@@ -128,6 +143,16 @@ export function decide(command: InventoryCommand, state: Inventory): InventoryEv
     }
     case 'ReserveStock':
       return reserve(command, state);
+    case 'RestockReturn': {
+      if (!Number.isSafeInteger(command.quantity) || command.quantity <= 0) {
+        throw new ValidationError('invalid quantity', [{ path: 'quantity', message: 'must be a positive integer' }]);
+      }
+      if (command.refundId.trim() === '') throw new ValidationError('invalid refund id', [{ path: 'refundId', message: 'required' }]);
+      if (state.status !== 'tracked') throw new NotFoundError('inventory');
+      if (state.returned?.[command.refundId]) return []; // restocked already
+      const onHand = state.onHand + command.quantity;
+      return [{ type: 'StockReturned', data: { skuId: state.skuId, productId: state.productId, refundId: command.refundId, quantity: command.quantity, onHand, at: command.at } }];
+    }
     case 'ReleaseReservation':
     case 'CommitReservation': {
       if (state.status !== 'tracked') return [];

@@ -83,9 +83,9 @@ export function paymentRoutes(deps: Deps) {
       path: '/payments/callbacks/{provider}',
       tags,
       summary: "The payment provider's signed callback",
-      description: 'X-Signature: HMAC-SHA256 (hex) of the raw body. A bad or missing signature is 401 and records nothing; duplicate and out-of-order callbacks are no-ops.',
+      description: 'X-Signature: HMAC-SHA256 (hex) of the raw body. A bad or missing signature is 401 and records nothing; duplicate and out-of-order callbacks are no-ops. A body with `type: "refund"` confirms a card refund (it becomes `refunded` only then).',
       request: { params: z.object({ provider: z.string().min(1).max(40) }), headers: z.object({ 'x-signature': z.string().optional() }) },
-      responses: { 200: json(z.object({ paymentId: z.string(), status: z.string() }), 'accepted'), ...errors(400, 401, 404) },
+      responses: { 200: json(z.object({ paymentId: z.string(), status: z.string(), refundId: z.string().optional() }), 'accepted'), ...errors(400, 401, 404) },
     }),
     async (c) => {
       const raw = await c.req.text();

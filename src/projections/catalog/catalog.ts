@@ -29,7 +29,7 @@ import {
 const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryRenamed', 'CategoryMoved', 'CategoryDeleted', 'AttributeDefined']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryRenamed', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
 const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted', 'ProductSnapshotTaken']);
-const INVENTORY_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted']);
+const INVENTORY_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted', 'StockReturned']);
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
 const data = <T>(event: RecordedEvent) => event.data as T;

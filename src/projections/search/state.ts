@@ -58,7 +58,7 @@ export interface FrontendEntry {
 }
 
 const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted']);
-const STOCK_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted']);
+const STOCK_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted', 'StockReturned']);
 const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryMoved', 'CategoryDeleted']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
 
