@@ -12,20 +12,11 @@
  *
  *   npx tsx bench/lifecycle.ts [--flows N] [--concurrency C]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import { buildRuntime } from '../src/main.js';
-import { createLogger } from '../src/logger.js';
-import { createApp } from '../src/http/app.js';
-import { seedDemoStore } from '../src/commands/catalog/demo-seed.js';
-import { changeStock } from '../src/commands/catalog/products.js';
-import { userStream } from '../src/domain/users/user.js';
 import { orderStream, type Order } from '../src/domain/orders/order.js';
 import type { SandboxProvider } from '../src/adapters/payments/sandbox.js';
 import type { SandboxFulfillmentProvider } from '../src/adapters/fulfillment/sandbox.js';
+import { storeFixture } from './lib/store-fixture.js';
 
 export interface LifecycleResult {
   flows: number;
@@ -53,22 +44,10 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function benchLifecycle(options: { flows?: number; concurrency?: number } = {}): Promise<LifecycleResult> {
   const flows = options.flows ?? 300;
   const concurrency = options.concurrency ?? 16;
-  const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-lifecycle-'));
-  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BAZAAR_LIMITS: 'relaxed' }, { readDotEnv: false });
-  const runtime = await buildRuntime(config, createLogger('silent'));
+  const fixture = await storeFixture({ name: 'lifecycle', buyers: concurrency * 4 });
+  const { runtime, call, skus, buyers } = fixture;
   const { deps } = runtime;
   try {
-    await deps.projections.start();
-    await seedDemoStore(deps, { products: 100 });
-    const app = createApp(deps);
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const response = await app.request(path, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
     const expectStatus = (step: string, response: { status: number; body: unknown }, status: number) => {
       if (response.status !== status) throw new Error(`${step}: ${response.status} ${JSON.stringify(response.body)}`);
     };
@@ -82,25 +61,7 @@ export async function benchLifecycle(options: { flows?: number; concurrency?: nu
       throw new Error(`${step}: order ${orderId} did not get there`);
     };
 
-    const hits = (await deps.searchIndex.search({ size: 50, sort: 'newest' })).hits;
     const admin = await deps.tokens.issueAccessToken({ userId: 'bench-admin', roles: ['admin'] }, new Date());
-    const skus: Array<{ skuId: string; price: { amount: number; currency: string } }> = [];
-    for (const hit of hits) {
-      const detail = await call('GET', `/api/v1/products/${hit.id}`, admin);
-      for (const sku of (detail.body.skus as Array<{ id: string; price: { amount: number; currency: string } }>) ?? []) {
-        await changeStock(deps, { id: 'bench', role: 'admin' }, { skuId: sku.id, change: { set: 100_000 } }, {});
-        skus.push({ skuId: sku.id, price: sku.price });
-      }
-    }
-    const buyers: string[] = [];
-    for (let i = 0; i < concurrency * 4; i++) {
-      const userId = `bench-buyer-${i}`;
-      await deps.handlers.user.handle(userStream(userId), {
-        type: 'RegisterUser', userId, phone: null, email: `bench${i}@example.com`, nickname: `buyer ${i}`, passwordHash: 'x', roles: ['customer'], at: new Date().toISOString(),
-      });
-      buyers.push(await deps.tokens.issueAccessToken({ userId, roles: ['customer'] }, new Date()));
-    }
-    await deps.projections.waitFor(await deps.store.headPosition(), 60_000);
     const carrier = deps.fulfillmentProvider as SandboxFulfillmentProvider;
 
     const lagMs: number[] = [];
@@ -171,8 +132,7 @@ export async function benchLifecycle(options: { flows?: number; concurrency?: nu
       partiallyRefunded,
     };
   } finally {
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await fixture.close();
   }
 }
 

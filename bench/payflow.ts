@@ -6,18 +6,9 @@
  *
  *   npx tsx bench/payflow.ts [--flows N] [--concurrency C]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import { buildRuntime } from '../src/main.js';
-import { createLogger } from '../src/logger.js';
-import { createApp } from '../src/http/app.js';
-import { seedDemoStore } from '../src/commands/catalog/demo-seed.js';
-import { changeStock } from '../src/commands/catalog/products.js';
-import { userStream } from '../src/domain/users/user.js';
 import type { SandboxProvider } from '../src/adapters/payments/sandbox.js';
+import { storeFixture } from './lib/store-fixture.js';
 
 export interface PayFlowResult {
   flows: number;
@@ -40,44 +31,10 @@ const percentile = (samples: number[], p: number) => {
 export async function benchPayFlow(options: { flows?: number; concurrency?: number } = {}): Promise<PayFlowResult> {
   const flows = options.flows ?? 1000;
   const concurrency = options.concurrency ?? 32;
-  const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-pay-'));
-  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BAZAAR_LIMITS: 'relaxed' }, { readDotEnv: false });
-  const runtime = await buildRuntime(config, createLogger('silent'));
+  const fixture = await storeFixture({ name: 'pay', buyers: concurrency * 4 });
+  const { runtime, call, skus, buyers } = fixture;
   const { deps } = runtime;
   try {
-    await deps.projections.start();
-    await seedDemoStore(deps, { products: 100 });
-    const app = createApp(deps);
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const response = await app.request(path, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
-
-    // Listed SKUs with plenty of stock, and buyers (user streams written directly: no password hashing).
-    const hits = (await deps.searchIndex.search({ size: 50, sort: 'newest' })).hits;
-    const admin = await deps.tokens.issueAccessToken({ userId: 'bench-admin', roles: ['admin'] }, new Date());
-    const skus: Array<{ skuId: string; price: { amount: number; currency: string } }> = [];
-    for (const hit of hits) {
-      const detail = await call('GET', `/api/v1/products/${hit.id}`, admin);
-      for (const sku of (detail.body.skus as Array<{ id: string; price: { amount: number; currency: string } }>) ?? []) {
-        await changeStock(deps, { id: 'bench', role: 'admin' }, { skuId: sku.id, change: { set: 100_000 } }, {});
-        skus.push({ skuId: sku.id, price: sku.price });
-      }
-    }
-    const buyers: string[] = [];
-    for (let i = 0; i < concurrency * 4; i++) {
-      const userId = `bench-buyer-${i}`;
-      await deps.handlers.user.handle(userStream(userId), {
-        type: 'RegisterUser', userId, phone: null, email: `bench${i}@example.com`, nickname: `buyer ${i}`, passwordHash: 'x', roles: ['customer'], at: new Date().toISOString(),
-      });
-      buyers.push(await deps.tokens.issueAccessToken({ userId, roles: ['customer'] }, new Date()));
-    }
-    await deps.projections.waitFor(await deps.store.headPosition(), 60_000);
-
     const address = { recipient: '张三', phone: '+8613800138000', country: 'CN', city: '上海', line1: '南京路 1 号' };
     const placeMs: number[] = [];
     const payMs: number[] = [];
@@ -128,8 +85,7 @@ export async function benchPayFlow(options: { flows?: number; concurrency?: numb
       ledgerSumZero: [...totals.values()].every((sum) => sum === 0),
     };
   } finally {
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await fixture.close();
   }
 }
 
