@@ -1,9 +1,10 @@
 import { ulid } from 'ulid';
+import { callbackOfShape, verifiedCallbackBody } from '../../kernel/signed-callback.js';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { DomainError, InvalidStateTransition, NotFoundError, UnauthenticatedError, ValidationError } from '../../kernel/errors.js';
+import { DomainError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import { orderStream, requireTransition, type ActiveOrder } from '../../domain/orders/order.js';
 import { shipmentStream, type ActiveShipment } from '../../domain/fulfillment/shipment.js';
 import { inventoryStream } from '../../domain/inventory/inventory.js';
@@ -173,18 +174,9 @@ const CallbackSchema = z.object({
 /** POST /fulfillment/callbacks/:provider: signature first (401), then the outcome. */
 export async function receiveFulfillmentCallback(deps: FulfillmentDeps, providerName: string, rawBody: string, signature: string | undefined, metadata: EventMetadata = {}): Promise<ShipmentAnswer> {
   const provider = deps.fulfillmentProvider;
-  if (providerName !== provider.name) throw new NotFoundError('fulfillment provider');
-  if (!provider.verify(rawBody, signature)) throw new UnauthenticatedError('the callback signature is missing or wrong');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody);
-  } catch {
-    throw new ValidationError('the callback body is not JSON');
-  }
-  const result = CallbackSchema.safeParse(parsed);
-  if (!result.success) throw new ValidationError('the callback body has an unexpected shape', result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+  const callback = callbackOfShape(CallbackSchema, verifiedCallbackBody(provider, providerName, rawBody, signature, 'fulfillment provider'));
   const meta: EventMetadata = { ...metadata, actor: { id: `carrier:${provider.name}`, role: 'system' } };
-  return recordOutcome(deps, result.data.shipmentId, result.data.status, result.data.reason, meta);
+  return recordOutcome(deps, callback.shipmentId, callback.status, callback.reason, meta);
 }
 
 /** Completes a delivered order (customer: owner only) and issues the coins it earned. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../../kernel/errors.js';
+import { callbackOfShape, verifiedCallbackBody } from '../../kernel/signed-callback.js';
 import { applyCapture, applyDecline } from './settle.js';
 import { confirmCardRefund } from '../refunds/refunds.js';
 
@@ -27,24 +27,14 @@ const RefundCallbackSchema = z.object({
  */
 export async function receiveCallback(deps: Deps, providerName: string, rawBody: string, signature: string | undefined, metadata: EventMetadata = {}): Promise<{ paymentId: string; status: string; refundId?: string }> {
   const provider = deps.paymentProvider;
-  if (providerName !== provider.name) throw new NotFoundError('payment provider');
-  if (!provider.verify(rawBody, signature)) throw new UnauthenticatedError('the callback signature is missing or wrong');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody);
-  } catch {
-    throw new ValidationError('the callback body is not JSON');
-  }
+  const parsed = verifiedCallbackBody(provider, providerName, rawBody, signature, 'payment provider');
   if (typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === 'refund') {
-    const refund = RefundCallbackSchema.safeParse(parsed);
-    if (!refund.success) throw new ValidationError('the refund callback body has an unexpected shape', refund.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
-    const meta: EventMetadata = { ...metadata, actor: { id: `provider:${provider.name}`, role: 'system' }, causationId: refund.data.providerRef };
-    const confirmed = await confirmCardRefund(deps, refund.data, meta);
-    return { paymentId: refund.data.paymentId, refundId: confirmed.refundId, status: confirmed.status };
+    const refund = callbackOfShape(RefundCallbackSchema, parsed, 'refund callback');
+    const meta: EventMetadata = { ...metadata, actor: { id: `provider:${provider.name}`, role: 'system' }, causationId: refund.providerRef };
+    const confirmed = await confirmCardRefund(deps, refund, meta);
+    return { paymentId: refund.paymentId, refundId: confirmed.refundId, status: confirmed.status };
   }
-  const result = CallbackSchema.safeParse(parsed);
-  if (!result.success) throw new ValidationError('the callback body has an unexpected shape', result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
-  const callback = result.data;
+  const callback = callbackOfShape(CallbackSchema, parsed);
   const meta: EventMetadata = { ...metadata, actor: { id: `provider:${provider.name}`, role: 'system' }, causationId: callback.providerRef };
   const payment =
     callback.status === 'captured'
