@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { orderStream, type Order } from '../src/domain/orders/order.js';
 import type { SandboxProvider } from '../src/adapters/payments/sandbox.js';
 import type { SandboxFulfillmentProvider } from '../src/adapters/fulfillment/sandbox.js';
-import { storeFixture } from './lib/store-fixture.js';
+import { benchAddress, inFlight, storeFixture } from './lib/store-fixture.js';
 
 export interface LifecycleResult {
   flows: number;
@@ -77,41 +77,35 @@ export async function benchLifecycle(options: { flows?: number; concurrency?: nu
       );
     };
 
-    const address = { recipient: '张三', phone: '+8613800138000', country: 'CN', city: '上海', line1: '南京路 1 号' };
     const flowMs: number[] = [];
-    let nextFlow = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let n = nextFlow++; n < flows; n = nextFlow++) {
-          const token = buyers[n % buyers.length]!;
-          const sku = skus[n % skus.length]!;
-          const t = performance.now();
-          const placed = await call('POST', '/api/v1/orders', token, { items: [{ skuId: sku.skuId, quantity: 2, expectedUnitPrice: sku.price }], shippingAddress: address });
-          expectStatus(STEPS[0], placed, 201);
-          sampleLag(Number(placed.body.position));
-          const orderId = (placed.body.orders as Array<{ id: string }>)[0]!.id;
+    await inFlight(flows, concurrency, async (n) => {
+      const token = buyers[n % buyers.length]!;
+      const sku = skus[n % skus.length]!;
+      const t = performance.now();
+      const placed = await call('POST', '/api/v1/orders', token, { items: [{ skuId: sku.skuId, quantity: 2, expectedUnitPrice: sku.price }], shippingAddress: benchAddress });
+      expectStatus(STEPS[0], placed, 201);
+      sampleLag(Number(placed.body.position));
+      const orderId = (placed.body.orders as Array<{ id: string }>)[0]!.id;
 
-          const paid = await call('POST', `/api/v1/pay-orders/${placed.body.payOrderId as string}/payments`, token, { method: 'card', card: { number: '4242424242424242' } });
-          expectStatus(STEPS[1], paid, 201);
-          sampleLag(await orderWhen(orderId, STEPS[1], (order) => order.status === 'paid'));
+      const paid = await call('POST', `/api/v1/pay-orders/${placed.body.payOrderId as string}/payments`, token, { method: 'card', card: { number: '4242424242424242' } });
+      expectStatus(STEPS[1], paid, 201);
+      sampleLag(await orderWhen(orderId, STEPS[1], (order) => order.status === 'paid'));
 
-          const shipped = await call('POST', `/api/v1/admin/orders/${orderId}/shipments`, admin, { carrier: 'SF Express', trackingNumber: `SF${n}` });
-          expectStatus(STEPS[2], shipped, 201);
-          sampleLag(Number(shipped.body.position));
+      const shipped = await call('POST', `/api/v1/admin/orders/${orderId}/shipments`, admin, { carrier: 'SF Express', trackingNumber: `SF${n}` });
+      expectStatus(STEPS[2], shipped, 201);
+      sampleLag(Number(shipped.body.position));
 
-          if (!(await carrier.report(shipped.body.shipmentId as string, 'delivered'))) throw new Error('deliver: shipment not dispatched');
-          sampleLag(await orderWhen(orderId, STEPS[3], (order) => order.status === 'delivered'));
+      if (!(await carrier.report(shipped.body.shipmentId as string, 'delivered'))) throw new Error('deliver: shipment not dispatched');
+      sampleLag(await orderWhen(orderId, STEPS[3], (order) => order.status === 'delivered'));
 
-          const detail = await deps.handlers.order.load(orderStream(orderId));
-          if (detail.state.status === 'none') throw new Error('refund: no order');
-          const refunded = await call('POST', `/api/v1/admin/orders/${orderId}/refunds`, admin, { type: 'refund_only', items: [{ orderItemId: detail.state.items[0]!.id, quantity: 1 }], reason: 'bench' });
-          expectStatus(STEPS[4], refunded, 201);
-          sampleLag(await orderWhen(orderId, STEPS[4], (order) => order.status !== 'none' && order.refundStatus === 'partially_refunded'));
-          flowMs.push(performance.now() - t);
-        }
-      }),
-    );
+      const detail = await deps.handlers.order.load(orderStream(orderId));
+      if (detail.state.status === 'none') throw new Error('refund: no order');
+      const refunded = await call('POST', `/api/v1/admin/orders/${orderId}/refunds`, admin, { type: 'refund_only', items: [{ orderItemId: detail.state.items[0]!.id, quantity: 1 }], reason: 'bench' });
+      expectStatus(STEPS[4], refunded, 201);
+      sampleLag(await orderWhen(orderId, STEPS[4], (order) => order.status !== 'none' && order.refundStatus === 'partially_refunded'));
+      flowMs.push(performance.now() - t);
+    });
     const seconds = (performance.now() - started) / 1000;
     await Promise.all(lagWaits);
     await (deps.paymentProvider as SandboxProvider).idle();

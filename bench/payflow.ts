@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { SandboxProvider } from '../src/adapters/payments/sandbox.js';
-import { storeFixture } from './lib/store-fixture.js';
+import { benchAddress, inFlight, storeFixture } from './lib/store-fixture.js';
 
 export interface PayFlowResult {
   flows: number;
@@ -35,27 +35,21 @@ export async function benchPayFlow(options: { flows?: number; concurrency?: numb
   const { runtime, call, skus, buyers } = fixture;
   const { deps } = runtime;
   try {
-    const address = { recipient: '张三', phone: '+8613800138000', country: 'CN', city: '上海', line1: '南京路 1 号' };
     const placeMs: number[] = [];
     const payMs: number[] = [];
-    let nextFlow = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let n = nextFlow++; n < flows; n = nextFlow++) {
-          const token = buyers[n % buyers.length]!;
-          const sku = skus[n % skus.length]!;
-          let t = performance.now();
-          const placed = await call('POST', '/api/v1/orders', token, { items: [{ skuId: sku.skuId, quantity: 1, expectedUnitPrice: sku.price }], shippingAddress: address });
-          placeMs.push(performance.now() - t);
-          if (placed.status !== 201) throw new Error(`place order: ${placed.status} ${JSON.stringify(placed.body)}`);
-          t = performance.now();
-          const paid = await call('POST', `/api/v1/pay-orders/${placed.body.payOrderId as string}/payments`, token, { method: 'card', card: { number: '4242424242424242' } });
-          payMs.push(performance.now() - t);
-          if (paid.status !== 201) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
-        }
-      }),
-    );
+    await inFlight(flows, concurrency, async (n) => {
+      const token = buyers[n % buyers.length]!;
+      const sku = skus[n % skus.length]!;
+      let t = performance.now();
+      const placed = await call('POST', '/api/v1/orders', token, { items: [{ skuId: sku.skuId, quantity: 1, expectedUnitPrice: sku.price }], shippingAddress: benchAddress });
+      placeMs.push(performance.now() - t);
+      if (placed.status !== 201) throw new Error(`place order: ${placed.status} ${JSON.stringify(placed.body)}`);
+      t = performance.now();
+      const paid = await call('POST', `/api/v1/pay-orders/${placed.body.payOrderId as string}/payments`, token, { method: 'card', card: { number: '4242424242424242' } });
+      payMs.push(performance.now() - t);
+      if (paid.status !== 201) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+    });
     await (deps.paymentProvider as SandboxProvider).idle();
     await deps.projections.waitFor(await deps.store.headPosition(), 120_000);
     const seconds = (performance.now() - started) / 1000;

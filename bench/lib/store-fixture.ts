@@ -74,3 +74,15 @@ export async function storeFixture(options: { name: string; buyers: number; prod
     throw error;
   }
 }
+
+export const benchAddress = { recipient: '张三', phone: '+8613800138000', country: 'CN', city: '上海', line1: '南京路 1 号' };
+
+/** Runs `flow(n)` for n = 0 … flows − 1 with `concurrency` flows in flight. */
+export async function inFlight(flows: number, concurrency: number, flow: (n: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let n = next++; n < flows; n = next++) await flow(n);
+    }),
+  );
+}

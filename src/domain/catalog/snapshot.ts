@@ -20,18 +20,11 @@ export interface SnapshotContent {
   skus: Array<{ skuId: string; skuCode: string; salesAttributes: AttributeValues; price: Money }>;
 }
 
-export interface SnapshotSource {
-  productId: string;
-  merchantId: string;
-  title: string;
-  description: string;
-  images: string[];
-  brand: { id: string; name: string };
-  category: { id: string; name: string };
+/** What a snapshot is made from: the product's content with its attributes still split by kind. */
+export type SnapshotSource = Omit<SnapshotContent, 'attributes'> & {
   keyAttributes: AttributeValues;
   generalAttributes: AttributeValues;
-  skus: Array<{ skuId: string; skuCode: string; salesAttributes: AttributeValues; price: Money }>;
-}
+};
 
 export function snapshotContent(source: SnapshotSource): SnapshotContent {
   return {
