@@ -121,6 +121,20 @@ for (const adapter of viewStoreAdapters()) {
       expect(await views.get(c, 'new')).toBeNull();
     });
 
+    it('keeps concurrent commits of different projections independent: a stale one fails alone', async () => {
+      const c = name('c');
+      const projections = Array.from({ length: 4 }, () => name('side'));
+      await views.commit(projections[2]!, [], 0, 3);
+      const attempts = await Promise.allSettled(
+        projections.map((projection, n) => views.commit(projection, [{ collection: c, id: `d${n}`, doc: { n } }], 0, 10)),
+      );
+      expect(attempts.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((attempts[2] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointMoved);
+      expect(await Promise.all(projections.map((projection) => views.checkpoint(projection)))).toEqual([10, 10, 3, 10]);
+      const { items } = await views.find(c, { orderBy: { field: 'n', direction: 'asc' } });
+      expect(items).toEqual([{ n: 0 }, { n: 1 }, { n: 3 }]);
+    });
+
     it('lets exactly one of several concurrent commits from the same checkpoint win', async () => {
       for (const from of [0, 4]) {
         const projection = name('race');

@@ -16,6 +16,7 @@ import type {
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
 import { pollingSubscription } from './polling-subscription.js';
+import { TailCache } from './tail-cache.js';
 
 interface EventRow {
   position: number;
@@ -164,8 +165,9 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     });
   }
 
-  const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> =>
-    selectAll.all(options.after ?? 0, options.maxCount ?? -1).map(toRecorded);
+  const tail = new TailCache();
+  const readStore = (after: number, maxCount: number) => selectAll.all(after, maxCount).map(toRecorded);
+  const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> => tail.read(options.after ?? 0, options.maxCount ?? -1, readStore);
 
   return {
     append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {

@@ -17,9 +17,25 @@ function fieldPath(field: string): string {
   return `'$.${field}'`;
 }
 
+/** A string literal (collections are named in the SQL, so partial indexes apply to the query). */
+const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
 const toSqlValue = (value: FieldValue): string | number | null => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
-/** ViewStore on SQLite: one table of JSON documents, expression indexes on declared fields. */
+interface PendingCommit {
+  projection: string;
+  writes: ViewWrite[];
+  from: number;
+  to: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * ViewStore on SQLite: one table of JSON documents, expression indexes on declared fields. Commits that
+ * arrive in the same tick (the projections woken by one append) share one IMMEDIATE transaction (group
+ * commit); each runs in its own savepoint, so a moved checkpoint fails only its own projection.
+ */
 export function sqliteViewStore(db: Database.Database): ViewStore {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
@@ -50,15 +66,45 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
 
   const checkpointOf = (projection: string) => selectCheckpoint.get(projection)?.position ?? 0;
 
-  const commitTx = db.transaction((projection: string, writes: ViewWrite[], from: number, to: number) => {
-    const actual = checkpointOf(projection);
-    if (actual !== from) throw new CheckpointMoved(projection, from, actual);
-    for (const write of writes) {
+  const commitOne = db.transaction((commit: PendingCommit) => {
+    const actual = checkpointOf(commit.projection);
+    if (actual !== commit.from) throw new CheckpointMoved(commit.projection, commit.from, actual);
+    for (const write of commit.writes) {
       if (write.doc === null) deleteDoc.run(write.collection, write.id);
       else upsertDoc.run(write.collection, write.id, JSON.stringify(write.doc));
     }
-    upsertCheckpoint.run(projection, to);
+    upsertCheckpoint.run(commit.projection, commit.to);
   });
+  // Inside the outer transaction each commitOne is a savepoint: a failure rolls back only its own writes.
+  const commitGroup = db.transaction((batch: PendingCommit[]) =>
+    batch.map((commit) => {
+      try {
+        commitOne(commit);
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    }),
+  );
+  let pending: PendingCommit[] = [];
+
+  function flush(): void {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    let failures: unknown[];
+    try {
+      failures = commitGroup.immediate(batch);
+    } catch (error) {
+      for (const commit of batch) commit.reject(error);
+      return;
+    }
+    batch.forEach((commit, index) => {
+      const failure = failures[index];
+      if (failure === undefined) commit.resolve();
+      else commit.reject(failure);
+    });
+  }
 
   const resetTx = db.transaction((projection: string, collections: string[]) => {
     for (const collection of collections) deleteCollection.run(collection);
@@ -66,7 +112,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
   });
 
   /** `cursorKey` is the sort value the previous page ended on (SQLite sorts NULL first ascending, last descending). */
-  function findStatement(query: FindQuery, cursorKey: unknown): Database.Statement {
+  function findStatement(collection: string, query: FindQuery, cursorKey: unknown): Database.Statement {
     const where = Object.entries(query.where ?? {}).map(([field, value]) =>
       value === null ? `json_extract(doc, ${fieldPath(field)}) IS NULL` : `json_extract(doc, ${fieldPath(field)}) = ?`,
     );
@@ -79,7 +125,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
       else if (cursorKey === null) where.push(dir === 'ASC' ? `(${sortExpr} IS NOT NULL OR id > ?)` : `(${sortExpr} IS NULL AND id < ?)`);
       else where.push(`(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND id ${cmp} ?)${dir === 'DESC' ? ` OR ${sortExpr} IS NULL` : ''})`);
     }
-    const sql = `SELECT id, doc, ${sortExpr} AS sort_key FROM documents WHERE collection = ?${where.map((w) => ` AND ${w}`).join('')}
+    const sql = `SELECT id, doc, ${sortExpr} AS sort_key FROM documents WHERE collection = ${sqlString(collection)}${where.map((w) => ` AND ${w}`).join('')}
       ORDER BY ${order ? `${sortExpr} ${dir}, id ${dir}` : 'id ASC'} LIMIT ?`;
     let statement = findStatements.get(sql);
     if (!statement) {
@@ -97,7 +143,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
 
     async find<T extends ViewDocument>(collection: string, query: FindQuery = {}): Promise<FindPage<T>> {
       const limit = query.limit ?? 50;
-      const params: Array<string | number | null> = [collection];
+      const params: Array<string | number | null> = [];
       for (const value of Object.values(query.where ?? {})) if (value !== null) params.push(toSqlValue(value));
       let cursorKey: string | number | null = null;
       if (query.cursor) {
@@ -108,7 +154,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
         else params.push(id);
       }
       params.push(limit + 1);
-      const rows = findStatement(query, cursorKey).all(...params) as Array<{ id: string; doc: string; sort_key: string | number | null }>;
+      const rows = findStatement(collection, query, cursorKey).all(...params) as Array<{ id: string; doc: string; sort_key: string | number | null }>;
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
@@ -118,17 +164,22 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     },
 
     async ensureIndex(collection: string, fields: string[]) {
-      const name = `idx_${collection}_${fields.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
+      // Partial: only the collection's own writes maintain it (all collections share one table).
+      const suffix = `${collection}_${fields.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
       const columns = fields.map((field) => `json_extract(doc, ${fieldPath(field)})`).join(', ');
-      db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON documents (collection, ${columns}, id)`);
+      db.exec(`DROP INDEX IF EXISTS idx_${suffix}`); // the full-table index of earlier versions
+      db.exec(`CREATE INDEX IF NOT EXISTS pidx_${suffix} ON documents (${columns}, id) WHERE collection = ${sqlString(collection)}`);
     },
 
     async checkpoint(projection: string) {
       return checkpointOf(projection);
     },
 
-    async commit(projection: string, writes: ViewWrite[], from: number, to: number) {
-      commitTx.immediate(projection, writes, from, to);
+    commit(projection: string, writes: ViewWrite[], from: number, to: number) {
+      return new Promise<void>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push({ projection, writes, from, to, resolve, reject });
+      });
     },
 
     async reset(projection: string, collections: string[]) {
@@ -140,6 +191,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     },
 
     async close() {
+      if (pending.length > 0) flush();
       db.close();
     },
   };
