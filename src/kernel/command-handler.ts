@@ -28,6 +28,24 @@ export interface CommandHooks {
   onConflict?(streamId: string, attempts: number): void;
 }
 
+/** One command of a batch, with the metadata its events carry. */
+export interface BatchedCommand<Command> {
+  command: Command;
+  metadata?: EventMetadata;
+}
+
+export type BatchOutcome<Event, State> = { ok: true; result: CommandResult<Event, State> } | { ok: false; error: unknown };
+
+export interface BatchOptions<State> {
+  /** Attempts of the whole batch on a concurrency conflict. Default 5. */
+  maxAttempts?: number;
+  /**
+   * A copy of the state that evolving the batch's events may change: the cached state must not see
+   * events that are not committed yet (the identity when evolve never mutates).
+   */
+  fork: (state: State) => State;
+}
+
 interface CachedStream<State> {
   state: State;
   revision: number;
@@ -96,6 +114,54 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
         }
         this.hooks.onRetry?.(streamId, attempt);
         // Someone else appended; the next load reads their events on top of our cache.
+      }
+    }
+  }
+
+  /**
+   * Decides several commands on one stream as one unit of work (DESIGN.md §7, a hot stream's queue drained
+   * per append): each is decided on the state the earlier ones left, and all their events are appended at
+   * once. A command whose decide throws gets its error and adds nothing; a conflict retries the whole batch.
+   * Each result carries its own events and revision, and the batch's final state and position.
+   */
+  async handleBatch(streamId: string, commands: Array<BatchedCommand<Command>>, options: BatchOptions<State>): Promise<Array<BatchOutcome<Event, State>>> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.load(streamId);
+      let state = options.fork(current.state);
+      const decided: Array<{ events: Event[]; revision: number } | { error: unknown }> = [];
+      const pending: Array<{ type: string; data: unknown; metadata?: EventMetadata }> = [];
+      for (const { command, metadata } of commands) {
+        let events: Event[];
+        try {
+          events = this.decider.decide(command, state);
+        } catch (error) {
+          decided.push({ error });
+          continue;
+        }
+        for (const event of events) {
+          state = this.decider.evolve(state, event);
+          pending.push({ type: event.type, data: event.data, metadata });
+        }
+        decided.push({ events, revision: current.revision + pending.length });
+      }
+      if (pending.length === 0) return decided.map((outcome) => ('error' in outcome ? { ok: false, error: outcome.error } : { ok: true, result: { events: [], ...current } }));
+      try {
+        const appended = await this.store.append(streamId, pending, current.revision < 0 ? 'no_stream' : current.revision);
+        const next = { state, revision: appended.nextRevision, position: appended.position };
+        this.remember(streamId, next);
+        return decided.map((outcome) =>
+          'error' in outcome
+            ? { ok: false, error: outcome.error }
+            : { ok: true, result: { events: outcome.events, state, revision: outcome.events.length > 0 ? outcome.revision : current.revision, position: appended.position } },
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (attempt >= maxAttempts) {
+          this.hooks.onConflict?.(streamId, attempt);
+          throw error;
+        }
+        this.hooks.onRetry?.(streamId, attempt);
       }
     }
   }

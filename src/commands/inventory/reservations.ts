@@ -1,32 +1,70 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import type { CommandResult } from '../../kernel/command-handler.js';
-import { inventoryStream, type Inventory, type InventoryCommand, type InventoryEvent } from '../../domain/inventory/inventory.js';
+import { forkForReservations, inventoryStream, type Inventory, type InventoryCommand, type InventoryEvent } from '../../domain/inventory/inventory.js';
 
 /**
- * Reservation commands on `inventory-<skuId>`. A popular SKU is a hot stream: commands on one stream
- * are queued in-process (DESIGN.md §7) so they never conflict with each other; a conflict with another
+ * Reservation commands on `inventory-<skuId>`. A popular SKU is a hot stream, so commands on one stream are
+ * queued in-process (DESIGN.md §7) and never conflict with each other. While one append is in flight the
+ * queue fills; the ReserveStock commands waiting at its head are then decided together and appended at
+ * once, so a flash sale's buyers share appends instead of waiting for one each. A conflict with another
  * process is retried by the command handler (more attempts than the default, as the stream is hot).
  */
-const queues = new WeakMap<object, Map<string, Promise<unknown>>>();
 const HOT_STREAM_ATTEMPTS = 50;
+const MAX_BATCH = 256;
 
-function serialized<T>(owner: object, key: string, work: () => Promise<T>): Promise<T> {
-  let byKey = queues.get(owner);
-  if (!byKey) queues.set(owner, (byKey = new Map()));
-  const previous = byKey.get(key) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const tail = run.catch(() => undefined);
-  byKey.set(key, tail);
-  void tail.then(() => {
-    if (byKey.get(key) === tail) byKey.delete(key);
-  });
-  return run;
+interface Queued {
+  command: InventoryCommand;
+  metadata: EventMetadata;
+  resolve: (result: CommandResult<InventoryEvent, Inventory>) => void;
+  reject: (error: unknown) => void;
 }
+
+type Handler = Deps['handlers']['inventory'];
+const queues = new WeakMap<Handler, Map<string, Queued[]>>();
 
 export function inventoryCommand(deps: Pick<Deps, 'handlers'>, skuId: string, command: InventoryCommand, metadata: EventMetadata): Promise<CommandResult<InventoryEvent, Inventory>> {
   const handler = deps.handlers.inventory;
-  return serialized(handler, skuId, () => handler.handle(inventoryStream(skuId), command, { metadata, maxAttempts: HOT_STREAM_ATTEMPTS }));
+  let byKey = queues.get(handler);
+  if (!byKey) queues.set(handler, (byKey = new Map()));
+  return new Promise((resolve, reject) => {
+    const queue = byKey.get(skuId);
+    if (queue) {
+      queue.push({ command, metadata, resolve, reject });
+      return;
+    }
+    const started: Queued[] = [{ command, metadata, resolve, reject }];
+    byKey.set(skuId, started);
+    void drain(handler, byKey, skuId, started);
+  });
+}
+
+/** Runs a SKU's queue until it is empty: consecutive reservations as one batch, anything else alone. */
+async function drain(handler: Handler, byKey: Map<string, Queued[]>, skuId: string, queue: Queued[]): Promise<void> {
+  const streamId = inventoryStream(skuId);
+  while (queue.length > 0) {
+    let count = 1;
+    if (queue[0]!.command.type === 'ReserveStock') {
+      while (count < queue.length && count < MAX_BATCH && queue[count]!.command.type === 'ReserveStock') count++;
+    }
+    const taken = queue.splice(0, count);
+    try {
+      if (taken.length === 1) {
+        const [only] = taken as [Queued];
+        only.resolve(await handler.handle(streamId, only.command, { metadata: only.metadata, maxAttempts: HOT_STREAM_ATTEMPTS }));
+        continue;
+      }
+      const outcomes = await handler.handleBatch(
+        streamId,
+        taken.map(({ command, metadata }) => ({ command, metadata })),
+        { fork: forkForReservations, maxAttempts: HOT_STREAM_ATTEMPTS },
+      );
+      outcomes.forEach((outcome, index) => (outcome.ok ? taken[index]!.resolve(outcome.result) : taken[index]!.reject(outcome.error)));
+    } catch (error) {
+      for (const queued of taken) queued.reject(error);
+    }
+  }
+  byKey.delete(skuId);
 }
 
 export interface StockHold {

@@ -118,6 +118,14 @@ export function evolve(state: Inventory, event: InventoryEvent): Inventory {
   }
 }
 
+/**
+ * A copy of the state on which reservations can be evolved without touching the original: StockReserved
+ * extends only `reservations`, so only that map is copied (`settled` and `returned` stay shared).
+ */
+export function forkForReservations(state: Inventory): Inventory {
+  return state.status === 'tracked' ? { ...state, reservations: { ...state.reservations } } : state;
+}
+
 export function decide(command: InventoryCommand, state: Inventory): InventoryEvent[] {
   switch (command.type) {
     case 'InitializeStock':

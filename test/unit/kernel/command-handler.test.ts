@@ -129,4 +129,66 @@ describe('CommandHandler', () => {
     expect(stats.eventsRead).toBe(1);
     expect(result.state.total).toBe(5013);
   });
+
+  describe('handleBatch', () => {
+    /** A decider whose evolve extends its state in place, as the inventory's does. */
+    type SetState = { members: Record<string, true>; count: number };
+    type Join = { type: 'Join'; name: string; limit: number };
+    const club: Decider<Join, { type: 'Joined'; data: { name: string } }, SetState> = {
+      initialState: () => ({ members: {}, count: 0 }),
+      evolve: (state, event) => {
+        state.members[event.data.name] = true;
+        return { members: state.members, count: state.count + 1 };
+      },
+      decide: (command, state) => {
+        if (state.members[command.name]) return [];
+        if (state.count >= command.limit) throw new InvalidStateTransition(String(state.count), 'join a full club');
+        return [{ type: 'Joined', data: { name: command.name } }];
+      },
+    };
+    const fork = (state: SetState): SetState => ({ members: { ...state.members }, count: state.count });
+
+    it('decides each command on the state the earlier ones left and appends them all at once', async () => {
+      const store = newStore();
+      let appends = 0;
+      const handler = new CommandHandler({ ...store, append: (...args) => (appends++, store.append(...args)) }, club);
+      const names = ['ann', 'bob', 'ann', 'cy', 'dee'];
+      const outcomes = await handler.handleBatch('club-1', names.map((name) => ({ command: { type: 'Join', name, limit: 3 }, metadata: { correlationId: name } })), { fork });
+      expect(appends).toBe(1);
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, true, false]);
+      expect(outcomes.map((outcome) => (outcome.ok ? outcome.result.events.length : -1))).toEqual([1, 1, 0, 1, -1]);
+      expect(outcomes.map((outcome) => (outcome.ok ? outcome.result.revision : null))).toEqual([0, 1, -1, 2, null]);
+      expect((outcomes[4] as { error: unknown }).error).toBeInstanceOf(InvalidStateTransition);
+      const events = await store.readStream('club-1');
+      expect(events.map((event) => [(event.data as { name: string }).name, event.metadata.correlationId])).toEqual([['ann', 'ann'], ['bob', 'bob'], ['cy', 'cy']]);
+      expect((await handler.load('club-1')).state.count).toBe(3);
+    });
+
+    it('on a conflict, decides the whole batch again on the newer state; the cached state never saw the lost attempt', async () => {
+      const store = newStore();
+      const handler = new CommandHandler(store, club);
+      const rival = new CommandHandler(store, club);
+      await handler.handle('club-1', { type: 'Join', name: 'ann', limit: 3 });
+      let raced = false;
+      const racing = new CommandHandler(
+        {
+          ...store,
+          async readStream(streamId, options) {
+            const events = await store.readStream(streamId, options);
+            if (!raced) {
+              raced = true;
+              await rival.handle('club-1', { type: 'Join', name: 'zed', limit: 3 });
+            }
+            return events;
+          },
+        },
+        club,
+      );
+      const outcomes = await racing.handleBatch('club-1', ['bob', 'cy'].map((name) => ({ command: { type: 'Join', name, limit: 3 } })), { fork });
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false]);
+      const { state } = await racing.load('club-1');
+      expect(state.count).toBe(3);
+      expect(Object.keys(state.members).sort()).toEqual(['ann', 'bob', 'zed']);
+    });
+  });
 });
