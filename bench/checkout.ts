@@ -17,12 +17,13 @@
  * The server runs in a child process (this file with `--serve`), autocannon in this one; on 2 cores that is
  * one core each. Buyers are registered with the RegisterUser command (the events createUser appends,
  * without hashing 10,000 passwords with argon2: one hash is computed and shared) and get access tokens
- * from the server's token service. `--profile` starts the server with `node --cpu-prof` (profiles in
- * bench/results/profiles/).
+ * from the server's token service. `--profile` profiles the server's CPU during the many-SKU saturation
+ * run and the gated flash sale (the measured windows only, not the setup) and adds where the time goes
+ * to the report (raw profiles in bench/results/profiles/, for Chrome DevTools or speedscope).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ import { parseArgs, type BenchArgs } from './lib/args.js';
 import { cpuBusy, cpuSample, machineInfo, machineMarkdown, otherCores } from './lib/machine.js';
 import { isMain } from './lib/main-module.js';
 import { int, summarize, table } from './lib/stats.js';
+import { profileMarkdown, startProfiler, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/profiler.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
@@ -77,6 +79,8 @@ type Request =
   | { type: 'flash-sale'; skuId: string; quantity: number; price?: number }
   | { type: 'stock'; skuId: string }
   | { type: 'sample-order' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; name: string }
   | { type: 'stop' };
 
 interface Sku {
@@ -120,6 +124,7 @@ async function serveMode(): Promise<void> {
   const passwordHash = await hashPassword('bench-password');
   let products = 0;
   let users = 0;
+  let stopProfiler: (() => Promise<CpuProfile>) | null = null;
 
   async function handle(request: Request): Promise<unknown> {
     switch (request.type) {
@@ -178,6 +183,17 @@ async function serveMode(): Promise<void> {
         const reserved = recent.find((event) => event.type === 'StockReserved' && (event.data as { payOrderId: string }).payOrderId === payOrderId)!;
         return [reserved, payOrder, order].map((event) => ({ streamId: event.streamId, type: event.type, data: event.data, metadata: event.metadata }));
       }
+      case 'profile-start':
+        stopProfiler = await startProfiler();
+        return null;
+      case 'profile-stop': {
+        const profile = await stopProfiler!();
+        stopProfiler = null;
+        const dir = join(here, 'results', 'profiles');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${request.name}.cpuprofile`), JSON.stringify(profile));
+        return summarizeProfile(profile);
+      }
       case 'stop':
         return null;
     }
@@ -219,10 +235,10 @@ class Server {
     });
   }
 
-  static async start(profileDir: string | null): Promise<Server> {
+  static async start(): Promise<Server> {
     const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
       cwd: repoRoot,
-      execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -387,11 +403,18 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
   const flashUnits = 100;
   const connections = 100;
   const durationSec = quick ? 3 : 10;
-  const profileDir = options.profile ? join(here, 'results', 'profiles') : null;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profiles: Array<{ title: string; summary: ProfileSummary }> = [];
+  /** Runs one measured scenario, under the CPU profiler with --profile. */
+  const profiled = async <T>(name: string, title: string, run: () => Promise<T>): Promise<T> => {
+    if (!options.profile) return run();
+    await server.ask({ type: 'profile-start' });
+    const result = await run();
+    profiles.push({ title, summary: await server.ask<ProfileSummary>({ type: 'profile-stop', name }) });
+    return result;
+  };
 
   const busyBefore = await cpuBusy();
-  const server = await Server.start(profileDir);
+  const server = await Server.start();
   const rows: LoadRow[] = [];
   const flash: CheckoutResult['flash'] = [];
   let raw: CheckoutResult['raw'] = [];
@@ -421,7 +444,11 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     log('warm-up');
     await load('warm-up', skus, slice(1000), { duration: quick ? 1 : 3 });
     const before = cpuSample(pids);
-    rows.push(await load(`many SKUs (${skuCount}), saturation`, skus, slice(4000), { duration: durationSec }, `${connections} connections, as fast as they go`));
+    rows.push(
+      await profiled('checkout-saturation', `Server CPU, many SKUs at saturation`, () =>
+        load(`many SKUs (${skuCount}), saturation`, skus, slice(4000), { duration: durationSec }, `${connections} connections, as fast as they go`),
+      ),
+    );
     rows.push(await load(`many SKUs (${skuCount}), fixed 1,000 req/s`, skus, slice(4000), { duration: durationSec, overallRate: 1000 }, 'autocannon paces 1,000 requests/s over 100 connections'));
     rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
     await server.ask({ type: 'flash-sale', skuId: gatedHot!.skuId, quantity: 1_000_000 });
@@ -432,7 +459,8 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
       const sku = gated ? flashSku! : noGateSku!;
       if (gated) await server.ask({ type: 'flash-sale', skuId: sku.skuId, quantity: flashUnits });
       const scenario = `${int(flashBuyers)} buyers for ${flashUnits} units, ${gated ? 'flash-sale gate' : 'no gate'}`;
-      const result = await load(scenario, [sku], slice(flashBuyers), { amount: flashBuyers, connections: 200 }, '200 connections, one request per buyer');
+      const flashSale = () => load(scenario, [sku], slice(flashBuyers), { amount: flashBuyers, connections: 200 }, '200 connections, one request per buyer');
+      const result = gated ? await profiled('checkout-flash-sale', `Server CPU, ${scenario}`, flashSale) : await flashSale();
       rows.push(result);
       const stock = await server.ask<{ available: number; reservations: number }>({ type: 'stock', skuId: sku.skuId });
       flash.push({ label: gated ? 'flash-sale gate' : 'no gate', orders: result.created, available: stock.available, reservations: stock.reservations, seconds: result.seconds, p99: result.p99 });
@@ -453,7 +481,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     await server.stop();
   }
 
-  const markdown = report({ rows, raw, flash, busyBefore, other, quick, skuCount, buyerCount, durationSec, profile: Boolean(profileDir) });
+  const markdown = report({ rows, raw, flash, busyBefore, other, quick, skuCount, buyerCount, durationSec, profiles });
   return { rows, raw, flash, markdown };
 }
 
@@ -467,7 +495,7 @@ function report(input: {
   skuCount: number;
   buyerCount: number;
   durationSec: number;
-  profile: boolean;
+  profiles: Array<{ title: string; summary: ProfileSummary }>;
 }): string {
   const machine = machineInfo();
   const saturation = input.rows.find((r) => r.scenario.includes('saturation'))!;
@@ -477,7 +505,7 @@ function report(input: {
   return [
     '## Checkout (issue 4)',
     '',
-    `Generated by \`npx tsx bench/checkout.ts${input.quick ? ' --quick' : ''}${input.profile ? ' --profile' : ''}\`${input.quick ? ' — QUICK smoke run: figures are indicative only' : ''}${input.profile ? ' — with the CPU profiler on (slower)' : ''}.`,
+    `Generated by \`npx tsx bench/checkout.ts${input.quick ? ' --quick' : ''}${input.profiles.length > 0 ? ' --profile' : ''}\`${input.quick ? ' — QUICK smoke run: figures are indicative only' : ''}${input.profiles.length > 0 ? ' — with the CPU profiler on during the profiled runs (slower)' : ''}.`,
     '',
     machineMarkdown(machine),
     `- Cores busy before the run: ${Math.round(input.busyBefore * 100)} %; cores busy outside the benchmark's processes during the measured runs: ${input.other.toFixed(2)}` +
@@ -531,6 +559,7 @@ function report(input: {
       'Raw appends: the StockReserved, PayOrderPlaced and OrderPlaced events of one real order from the server\'s store (same data and metadata), appended with ' +
       '`sqliteEventStore(...).append` to an inventory stream (of N), a new pay-order stream and a new order stream, awaited in that order per order as checkout does, ' +
       'on a fresh file with the same pragmas: what checkout writes, without HTTP, auth, validation reads, the idempotency record or the projections.',
+    ...(input.profiles.length > 0 ? ['', '### Where the time goes', '', ...input.profiles.flatMap(({ title, summary }) => [profileMarkdown(summary, title), ''])] : []),
   ].join('\n');
 }
 

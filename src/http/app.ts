@@ -1,5 +1,4 @@
 import { swaggerUI } from '@hono/swagger-ui';
-import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.js';
 import { ConcurrencyError, VersionConflict } from '../kernel/errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -7,6 +6,7 @@ import { problem, problemResponse, toProblem } from './problem.js';
 import { router } from './openapi.js';
 import { requestContext } from './middleware/request-context.js';
 import { authenticate } from './middleware/auth.js';
+import { requestBodyLimit } from './middleware/body-limit.js';
 import { minPosition } from './middleware/consistency.js';
 import { opsRoutes } from './routes/ops.js';
 import { authRoutes } from './routes/auth.js';
@@ -39,7 +39,7 @@ export function createApp(deps: Deps, metrics: Metrics = createMetrics()) {
   app.use('*', requestContext(deps.logger, metrics));
   app.route('/', opsRoutes(deps, metrics));
 
-  const jsonBodyLimit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: () => problemResponse(problem(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`)) });
+  const jsonBodyLimit = requestBodyLimit(MAX_JSON_BODY_BYTES, () => problemResponse(problem(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`)));
   app.use('/api/*', (c, next) => (c.req.path === BULK_UPLOAD_PATH ? next() : jsonBodyLimit(c, next))); // bulk files are streamed to disk
   app.use('/api/*', authenticate(deps.tokens, apiKeyAuth(deps)));
   app.use('/api/*', minPosition(deps.projections));

@@ -1,3 +1,4 @@
+import { withKnownText } from './response-text.js';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
@@ -87,8 +88,6 @@ export function toProblem(error: unknown): { problem: Problem; headers?: Record<
 const expected = (body: Problem) => ({ problem: body, unexpected: false });
 
 export function problemResponse(body: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status: body.status as ContentfulStatusCode,
-    headers: { 'Content-Type': 'application/problem+json', ...headers },
-  });
+  const text = JSON.stringify(body);
+  return withKnownText(new Response(text, { status: body.status as ContentfulStatusCode, headers: { 'Content-Type': 'application/problem+json', ...headers } }), text);
 }

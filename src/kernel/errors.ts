@@ -5,13 +5,20 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * A refusal the domain answers with (a 4xx), not a bug: it carries no stack trace, as capturing one is the
+ * costliest part of building an error and a flash sale refuses thousands per second.
+ */
 export class DomainError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
 }

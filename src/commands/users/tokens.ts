@@ -17,9 +17,16 @@ export interface TokenService {
 
 const ISSUER = 'bazaar';
 
-/** HS256 access tokens (short-lived). Refresh tokens are opaque: see newRefreshToken. */
+const VERIFIED_TOKENS_KEPT = 20_000;
+
+/**
+ * HS256 access tokens (short-lived). Refresh tokens are opaque: see newRefreshToken. The HMAC key is
+ * imported once, and a verified token is remembered until it expires: a token is immutable, so verifying
+ * it again on every request of a session would only repeat the same answer.
+ */
 export function jwtTokenService(secret: string, options: { accessTtlSeconds?: number; refreshTtlSeconds?: number } = {}): TokenService {
-  const key = new TextEncoder().encode(secret);
+  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
   const accessTokenTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
   return {
     accessTokenTtlSeconds,
@@ -32,13 +39,22 @@ export function jwtTokenService(secret: string, options: { accessTtlSeconds?: nu
         .setIssuer(ISSUER)
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + accessTokenTtlSeconds)
-        .sign(key);
+        .sign(await key);
     },
     async verifyAccessToken(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (Date.now() < known.expiresAtMs) return known.claims;
+        verified.delete(token);
+        throw new UnauthenticatedError('the access token has expired; refresh it');
+      }
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
-        if (payload.typ !== 'access' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) throw new UnauthenticatedError('invalid access token');
-        return { userId: payload.sub, roles: payload.roles as Role[] };
+        const { payload } = await jwtVerify(token, await key, { issuer: ISSUER, algorithms: ['HS256'] });
+        if (payload.typ !== 'access' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles) || typeof payload.exp !== 'number') throw new UnauthenticatedError('invalid access token');
+        const claims = Object.freeze({ userId: payload.sub, roles: Object.freeze([...(payload.roles as Role[])]) as Role[] });
+        if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+        verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+        return claims;
       } catch (error) {
         if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('the access token has expired; refresh it');
         throw new UnauthenticatedError('invalid access token');

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, DomainError, ValidationError } from '../../kernel/errors.js';
 import type { KeyValue } from '../../ports/key-value.js';
 import type { AppEnv } from '../env.js';
+import { rememberJsonText, responseText } from '../response-text.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -53,6 +54,7 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
       await sleep(20);
     }
 
+    rememberJsonText(c);
     try {
       await next();
     } catch (error) {
@@ -69,7 +71,7 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
       const value = response.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const record: IdempotencyRecord = { state: 'done', fingerprint, status: response.status, body: await response.clone().text(), headers };
+    const record: IdempotencyRecord = { state: 'done', fingerprint, status: response.status, body: await responseText(response), headers };
     await kv.set(recordKey, JSON.stringify(record), { ttlMs: RECORD_TTL_MS });
   };
 }

@@ -1,5 +1,5 @@
 import type { ProductSearchDocument } from '../../ports/search-index.js';
-import { SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS, type CategoryEntry, type FrontendEntry, type ProductEntry } from './state.js';
+import { productInStock, SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS, type CategoryEntry, type FrontendEntry, type ProductEntry } from './state.js';
 
 /** Bounds the walk up a (corrupt) cyclic tree, as MAX_CATEGORY_DEPTH does on the write side. */
 const MAX_DEPTH = 32;
@@ -16,10 +16,7 @@ export function searchDocument(entry: ProductEntry, chain: CategoryEntry[], fron
   const product = entry.product;
   if (!product || entry.categoryId === null) return null;
   const prices = product.skus.map((sku) => sku.price.amount);
-  const inStock = product.skus.some((sku) => {
-    const stock = entry.stock[sku.skuId];
-    return stock !== undefined && stock.onHand - stock.reserved > 0;
-  });
+  const inStock = productInStock(product, entry.stock);
   return {
     id: entry.id,
     title: product.title,

@@ -58,10 +58,11 @@ export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIn
         await views.commit(SEARCH_PROJECTION, writes, at.state, to);
       }
 
-      const { products, changed } = await affectedProducts(events, entries);
+      const { products, changed, viaCategories } = await affectedProducts(events, entries);
       await markProductsChanged(kv, changed);
 
-      const ids = [...products];
+      // A product whose entry kept its position (a stock count moved, in stock before and after) keeps its document.
+      const ids = [...products].filter((id) => viaCategories.has(id) || !entries.keptPosition(SEARCH_PRODUCTS, id));
       for (let start = 0; ; start += WRITE_CHUNK) {
         const docs: ProductSearchDocument[] = [];
         for (const id of ids.slice(start, start + WRITE_CHUNK)) {
@@ -89,6 +90,8 @@ export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIn
 /** The state entries one batch reads and writes, cached for the batch. */
 class Entries {
   private readonly cache = new Map<string, ViewDocument | null>();
+  /** Positions of the entries `evolve` changed, as they were before the batch. */
+  private readonly positionsBefore = new Map<string, number>();
 
   constructor(private readonly views: ViewStore) {}
 
@@ -97,6 +100,13 @@ class Entries {
     if (!this.cache.has(cacheKey)) this.cache.set(cacheKey, await this.views.get(collection, id));
     return this.cache.get(cacheKey) as T | null;
   };
+
+  /** Whether the batch folded events into the entry without moving its position. */
+  keptPosition(collection: string, id: string): boolean {
+    const cacheKey = `${collection}\u0000${id}`;
+    const before = this.positionsBefore.get(cacheKey);
+    return before !== undefined && before === (this.cache.get(cacheKey) as { position?: number } | null | undefined)?.position;
+  }
 
   remember(collection: string, doc: ViewDocument & { id: string }): void {
     this.cache.set(`${collection}\u0000${doc.id}`, doc);
@@ -111,6 +121,7 @@ class Entries {
         const next = searchState.evolve(doc, event, key);
         if (next === doc) continue;
         const cacheKey = `${key.collection}\u0000${key.id}`;
+        if (doc && !this.positionsBefore.has(cacheKey)) this.positionsBefore.set(cacheKey, (doc as { position: number }).position);
         this.cache.set(cacheKey, next);
         changed.set(cacheKey, { collection: key.collection, id: key.id, doc: next });
       }
@@ -138,7 +149,7 @@ class Entries {
  * product below a moved category, a (re)mapped backend category or a moved frontend category. Each
  * document is rebuilt from the final state, so one lookup per batch finds every change.
  */
-async function affectedProducts(events: RecordedEvent[], entries: Entries): Promise<{ products: Set<string>; changed: Map<string, number> }> {
+async function affectedProducts(events: RecordedEvent[], entries: Entries): Promise<{ products: Set<string>; changed: Map<string, number>; viaCategories: Set<string> }> {
   const changed = new Map<string, number>();
   const categories = new Set<string>();
   const frontends = new Set<string>();
@@ -162,14 +173,18 @@ async function affectedProducts(events: RecordedEvent[], entries: Entries): Prom
   }
 
   const products = new Set(changed.keys());
+  const viaCategories = new Set<string>();
   const seenCategories = new Set<string>();
   const categoryQueue = [...categories];
   while (categoryQueue.length > 0) {
     const id = categoryQueue.shift()!;
     if (seenCategories.has(id)) continue;
     seenCategories.add(id);
-    for await (const product of entries.where(SEARCH_PRODUCTS, 'categoryId', id)) products.add(product.id);
+    for await (const product of entries.where(SEARCH_PRODUCTS, 'categoryId', id)) {
+      products.add(product.id);
+      viaCategories.add(product.id);
+    }
     for await (const child of entries.where(SEARCH_CATEGORIES, 'parentId', id)) categoryQueue.push(child.id);
   }
-  return { products, changed };
+  return { products, changed, viaCategories };
 }

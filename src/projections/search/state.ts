@@ -102,6 +102,16 @@ export const searchState: ViewProjection = {
   },
 };
 
+/** Whether any SKU of the product has units available. */
+export function productInStock(product: ProductFacts | null, stock: ProductEntry['stock']): boolean {
+  return (
+    product?.skus.some((sku) => {
+      const units = stock[sku.skuId];
+      return units !== undefined && units.onHand - units.reserved > 0;
+    }) ?? false
+  );
+}
+
 function productKey(event: RecordedEvent): DocumentKey {
   return key(SEARCH_PRODUCTS, (event.data as { productId: string }).productId);
 }
@@ -112,7 +122,12 @@ function evolveProduct(doc: ProductEntry | null, event: RecordedEvent, id: strin
   if (STOCK_EVENTS.has(event.type)) {
     const { skuId, onHand, ...rest } = event.data as InventoryEvent['data'];
     const reserved = 'reserved' in rest ? rest.reserved : (entry.stock[skuId]?.reserved ?? 0);
-    return next({ stock: { ...entry.stock, [skuId]: { onHand, reserved } } });
+    const stock = { ...entry.stock, [skuId]: { onHand, reserved } };
+    // Of the stock, only whether the product is in stock reaches its search document: a count that moves
+    // without flipping it keeps the entry's position (the document's revision), so the document is not
+    // rewritten for every reservation.
+    const flipped = productInStock(entry.product, entry.stock) !== productInStock(entry.product, stock);
+    return { ...entry, stock, position: flipped ? event.position : entry.position };
   }
   if (event.type === 'ProductCreated') {
     const created = event.data as Data<ProductEvent, 'ProductCreated'>;
