@@ -37,7 +37,8 @@ const LAYERS: Array<[layer: string, pattern: RegExp]> = [
   ['view store (SQLite: projection commits, reads)', /src\/adapters\/viewstore\//],
   ['search index (embedded engine)', /src\/adapters\/search\/|src\/projections\/search\//],
   ['key-value (carts, idempotency, gate, rate limits)', /src\/adapters\/keyvalue\//],
-  ['SQLite native calls (better-sqlite3)', /node_modules\/better-sqlite3\//],
+  // better-sqlite3's statement methods are native: they show up with no script, under their own names.
+  ['SQLite (better-sqlite3 statements and transactions)', /node_modules\/better-sqlite3\/|^(run|all|get|iterate|exec|pragma)$/],
   ['projections and reactors (kernel, evolve)', /src\/projections\/|src\/kernel\/(projection-runner|view-projection|reactor)|src\/adapters\/eventstore\/polling/],
   ['commands and domain (deciders, checkout)', /src\/(commands|domain)\/|src\/kernel\/(command-handler|decider|errors)/],
   ['queries (read models to JSON)', /src\/queries\//],

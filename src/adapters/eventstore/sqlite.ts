@@ -82,10 +82,21 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     `INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at)
      VALUES (@id, @streamId, @revision, @type, @data, @metadata, @recordedAt)`,
   );
-  const selectStream = db.prepare<[string, number, number], EventRow>(
-    'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
-  );
-  const selectAll = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  // A bound LIMIT costs a query about 5 µs more than none or a literal one: reads without a limit, and the
+  // subscriptions' fixed batch sizes, get statements of their own.
+  const selectStream = db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision');
+  const selectStreamLimited = db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?');
+  const selectAll = db.prepare<[number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position');
+  const selectAllLimited = new Map<number, Database.Statement<[number], EventRow>>();
+  const selectAllUpTo = (maxCount: number): Database.Statement<[number], EventRow> => {
+    const limit = Math.trunc(maxCount);
+    let statement = selectAllLimited.get(limit);
+    if (!statement) {
+      statement = db.prepare<[number], EventRow>(`SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ${limit}`);
+      if (selectAllLimited.size < 64) selectAllLimited.set(limit, statement);
+    }
+    return statement;
+  };
   const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
   const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
 
@@ -148,25 +159,34 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     appended.emit('append');
   }
 
+  // Appends of other processes: one poller for every subscription, always running, so a commit that lands
+  // between a subscription's read and its wait is still seen (the poller's last look was before the read:
+  // no timer runs between the two).
+  let lastDataVersion = dataVersion.get()!.data_version;
+  const poller = setInterval(() => {
+    if (!db.open) return clearInterval(poller);
+    const version = dataVersion.get()!.data_version;
+    if (version === lastDataVersion) return;
+    lastDataVersion = version;
+    appended.emit('append');
+  }, pollIntervalMs);
+  poller.unref();
+
   async function waitForChange(signal: AbortSignal): Promise<void> {
-    const seen = dataVersion.get()!.data_version;
+    if (closed || signal.aborted) return;
     await new Promise<void>((resolve) => {
       const finish = () => {
-        clearInterval(timer);
         appended.off('append', finish);
         signal.removeEventListener('abort', finish);
         resolve();
       };
-      const timer = setInterval(() => {
-        if (closed || dataVersion.get()!.data_version !== seen) finish();
-      }, pollIntervalMs);
       appended.once('append', finish);
       signal.addEventListener('abort', finish, { once: true });
     });
   }
 
   const tail = new TailCache();
-  const readStore = (after: number, maxCount: number) => selectAll.all(after, maxCount).map(toRecorded);
+  const readStore = (after: number, maxCount: number) => (maxCount < 0 ? selectAll.all(after) : selectAllUpTo(maxCount).all(after)).map(toRecorded);
   const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> => tail.read(options.after ?? 0, options.maxCount ?? -1, readStore);
 
   return {
@@ -180,7 +200,9 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     },
 
     async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-      return selectStream.all(streamId, options.fromRevision ?? 0, options.maxCount ?? -1).map(toRecorded);
+      const fromRevision = options.fromRevision ?? 0;
+      const rows = options.maxCount === undefined ? selectStream.all(streamId, fromRevision) : selectStreamLimited.all(streamId, fromRevision, options.maxCount);
+      return rows.map(toRecorded);
     },
 
     readAll,
@@ -196,6 +218,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     async close(): Promise<void> {
       flush();
       closed = true;
+      clearInterval(poller);
       appended.emit('append');
     },
   };
