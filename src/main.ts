@@ -53,6 +53,7 @@ import { jobWorker } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { sqliteKeyValue } from './adapters/keyvalue/sqlite.js';
+import { startWalCheckpointer } from './adapters/sqlite/wal-checkpointer.js';
 import { embeddedKeyValueFile, instrument, roleDuties, startRole } from './runtime/roles.js';
 import { createOpsApp } from './runtime/ops-app.js';
 
@@ -75,6 +76,15 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   closers.push(() => kv.close(), () => views.close(), () => store.close());
   const searchIndex = await searchIndexFor(config, logger);
   closers.push(() => searchIndex.close());
+  const embeddedFiles = [
+    ...(config.EVENTSTORE_URL ? [] : ['events.db']),
+    ...(config.MONGODB_URL ? [] : ['views.db']),
+    ...(config.ELASTICSEARCH_URL ? [] : ['search.db']),
+  ].map((name) => join(config.BAZAAR_DATA_DIR, name));
+  if (embeddedFiles.length > 0) {
+    const checkpointer = startWalCheckpointer(embeddedFiles);
+    closers.push(() => checkpointer.stop());
+  }
 
   const readableOutbox = config.devOutbox ? devOutbox(logger) : null;
   // Payments: the sandbox acquirer; its signed callbacks go in-process to the callback handler (wired below).
@@ -163,6 +173,8 @@ async function viewStoreFor(config: Config, logger: Logger): Promise<ViewStore> 
 function tuneSqliteCache(db: Database.Database): void {
   db.pragma('cache_size = -65536');
   db.pragma('mmap_size = 1073741824');
+  // Checkpoints run in a worker (startWalCheckpointer); this threshold (80 MiB of WAL) is only the fallback.
+  db.pragma('wal_autocheckpoint = 20000');
 }
 
 async function searchIndexFor(config: Config, logger: Logger): Promise<SearchIndex> {
