@@ -9,11 +9,14 @@
  * projection lag seen on /metrics under that load. The load generator runs on the same machine and
  * shares its cores. Writes bench/load-results.md.
  *
- *   npx tsx bench/load.ts [--products 1000] [--step-seconds 6] [--max-connections 256] [--topologies single,split]
+ * With `--profile`, every server process is CPU-profiled over the whole ramp (SIGUSR2 with
+ * BAZAAR_CPU_PROFILE_DIR, docs/operations.md) and the report adds where the time goes, per process.
+ *
+ *   npx tsx bench/load.ts [--products 1000] [--step-seconds 6] [--max-connections 256] [--topologies single,split] [--profile]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { createServer } from 'node:net';
@@ -24,6 +27,7 @@ import { buildRuntime } from '../src/main.js';
 import { createLogger } from '../src/logger.js';
 import { userStream } from '../src/domain/users/user.js';
 import { machineInfo, machineMarkdown } from './lib/machine.js';
+import { profileMarkdown, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/profiler.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -39,6 +43,7 @@ const STEP_SECONDS = Number(arg('step-seconds', '6'));
 const MAX_CONNECTIONS = Number(arg('max-connections', '256'));
 const TOPOLOGIES = arg('topologies', 'single,split').split(',') as Array<'single' | 'split'>;
 const BUYERS = 3000;
+const PROFILE = process.argv.includes('--profile');
 
 // autocannon ships no types: the part used here.
 interface CannonRequest {
@@ -90,7 +95,8 @@ interface Server {
 
 async function serve(role: string, environment: NodeJS.ProcessEnv): Promise<Server> {
   const port = await freePort();
-  const child = spawn(TSX, ['src/cli.ts', 'serve', '--role', role], { cwd: ROOT, env: { ...environment, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  // bin/bazaar.js runs tsx in-process: the child is the server itself, so it receives SIGUSR2 (--profile).
+  const child = spawn(process.execPath, ['bin/bazaar.js', 'serve', '--role', role], { cwd: ROOT, env: { ...environment, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try {
@@ -234,23 +240,43 @@ async function ramp(apiUrl: string, lagUrl: string, f: Fixture): Promise<Step[]>
   return steps;
 }
 
-async function topology(name: 'single' | 'split'): Promise<{ name: string; steps: Step[] }> {
+/** Toggles the CPU profiler of every server (start, or stop and write). */
+async function toggleProfiles(servers: Server[], dir: string, expectFiles: number): Promise<void> {
+  for (const server of servers) server.child.kill('SIGUSR2');
+  for (let i = 0; i < 200 && readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).length < expectFiles; i++) await sleep(100);
+  if (expectFiles === 0) await sleep(300); // the profilers start
+}
+
+async function topology(name: 'single' | 'split'): Promise<{ name: string; steps: Step[]; profiles: Array<{ title: string; summary: ProfileSummary }> }> {
   const dataDir = mkdtempSync(join(os.tmpdir(), `bazaar-load-${name}-`));
+  const profileDir = mkdtempSync(join(os.tmpdir(), `bazaar-load-profiles-${name}-`));
   const secret = randomBytes(32).toString('base64url');
   const servers: Server[] = [];
   try {
     console.log(`${name}: seeding ${PRODUCTS} products`);
     await runCli(['seed', '--products', String(PRODUCTS)], env(dataDir, secret));
-    if (name === 'single') servers.push(await serve('all', env(dataDir, secret)));
-    else servers.push(...(await Promise.all(['api', 'projector', 'reactors'].map((role) => serve(role, env(dataDir, secret))))));
+    const serverEnv = env(dataDir, secret, PROFILE ? { BAZAAR_CPU_PROFILE_DIR: profileDir } : {});
+    if (name === 'single') servers.push(await serve('all', serverEnv));
+    else servers.push(...(await Promise.all(['api', 'projector', 'reactors'].map((role) => serve(role, serverEnv)))));
     const api = servers[0]!;
     const lagSource = servers.find((s) => s.role === 'projector') ?? api;
     const f = await fixture(dataDir, secret, api.url);
     console.log(`${name}: ${f.productIds.length} listed products, ${f.skus.length} SKUs in stock, ${f.terms.length} search terms, ${f.tokens.length} buyers`);
-    return { name, steps: await ramp(api.url, lagSource.url, f) };
+    if (PROFILE) await toggleProfiles(servers, profileDir, 0);
+    const steps = await ramp(api.url, lagSource.url, f);
+    const profiles: Array<{ title: string; summary: ProfileSummary }> = [];
+    if (PROFILE) {
+      await toggleProfiles(servers, profileDir, servers.length);
+      for (const file of readdirSync(profileDir).filter((entry) => entry.endsWith('.cpuprofile')).sort()) {
+        const role = file.slice(0, file.indexOf('-'));
+        profiles.push({ title: `${name}: the \`${role}\` process over the whole ramp`, summary: summarizeProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile) });
+      }
+    }
+    return { name, steps, profiles };
   } finally {
     for (const server of servers) await stop(server);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
@@ -266,7 +292,7 @@ const lines = [
   '- Mix: search 70 % (`GET /api/v1/products/search?q=<term from the titles>`), product detail 20 %, add-to-cart 5 %, checkout 5 % (`POST /api/v1/orders`, one SKU, a fresh `Idempotency-Key`; sold-out SKUs answer 409, counted as non-2xx)',
   `- Ramp: autocannon connections 4, 8, 16, … (${STEP_SECONDS} s each) until p99 > ${P99_LIMIT_MS} ms. The generator runs on the same ${cores} cores as the server processes.`,
   '- Topologies: **single** = one `serve --role all`; **split** = `serve --role api` + `--role projector` + `--role reactors` over the same files.',
-  '- Reproduce: `npx tsx bench/load.ts` (options: `--products`, `--step-seconds`, `--max-connections`, `--topologies`).',
+  `- Reproduce: \`npx tsx bench/load.ts${PROFILE ? ' --profile' : ''}\` (options: \`--products\`, \`--step-seconds\`, \`--max-connections\`, \`--topologies\`, \`--profile\`).${PROFILE ? ' This run had the CPU profiler on in every server process (a few per cent slower).' : ''}`,
   '',
   '## Summary',
   '',
@@ -282,5 +308,7 @@ for (const { name, steps } of results) {
   lines.push('', `## ${name}: every step`, '', '| connections | req/s | p50 | p99 | non-2xx | errors | max projection lag |', '|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of steps) lines.push(`| ${s.connections} | ${s.perSecond} | ${s.p50} ms | ${s.p99} ms | ${s.non2xx} | ${s.errors} | ${s.maxLag} |`);
 }
-writeFileSync(join(ROOT, 'bench/load-results.md'), `${lines.join('\n')}\n`);
+const profiles = results.flatMap((result) => result.profiles);
+if (profiles.length > 0) lines.push('', '## Where the time goes (CPU profiles, self time)', '', ...profiles.flatMap(({ title, summary }) => [profileMarkdown(summary, title), '']));
+writeFileSync(join(ROOT, PROFILE ? 'bench/load-profile-results.md' : 'bench/load-results.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));

@@ -56,6 +56,7 @@ import { sqliteKeyValue } from './adapters/keyvalue/sqlite.js';
 import { startWalCheckpointer } from './adapters/sqlite/wal-checkpointer.js';
 import { embeddedKeyValueFile, instrument, roleDuties, startRole } from './runtime/roles.js';
 import { createOpsApp } from './runtime/ops-app.js';
+import { profileOnSignal } from './runtime/cpu-profile.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
 export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection];
@@ -248,6 +249,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // settled (查询补单), by the process holding the sweepers' lease (role all or reactors).
   const gates = duties.api ? await rebuildGates(deps) : 0;
   if (gates > 0) deps.logger.info({ gates }, 'flash-sale gates ready');
+  const stopProfiling = config.BAZAAR_CPU_PROFILE_DIR ? profileOnSignal(config.BAZAAR_CPU_PROFILE_DIR, config.BAZAAR_ROLE, deps.logger) : () => {};
   const app = duties.api ? createApp(deps, metrics) : createOpsApp(deps, metrics, config.BAZAAR_ROLE);
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
@@ -260,6 +262,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     server,
     port,
     async close() {
+      stopProfiling();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await role.stop();
       await runtime.close();

@@ -35,7 +35,7 @@ const LAYERS: Array<[layer: string, pattern: RegExp]> = [
   ['garbage collection', /^\(garbage collector\)$/],
   ['event store (SQLite: append, read, parse)', /src\/adapters\/eventstore\//],
   ['view store (SQLite: projection commits, reads)', /src\/adapters\/viewstore\//],
-  ['search index (embedded engine)', /src\/adapters\/search\/|src\/projections\/search\//],
+  ['search index (embedded engine, tokenizer, highlighter)', /src\/adapters\/search\/|src\/projections\/search\/|src\/search\//],
   ['key-value (carts, idempotency, gate, rate limits)', /src\/adapters\/keyvalue\//],
   // better-sqlite3's statement methods are native: they show up with no script, under their own names.
   ['SQLite (better-sqlite3 statements and transactions)', /node_modules\/better-sqlite3\/|^(run|all|get|iterate|exec|pragma)$/],

@@ -463,6 +463,21 @@ describe('SearchIndex sqlite adapter: one database file, several connections', (
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('answers hits with the current document after a change, from this connection or another', async () => {
+    const writer = open();
+    const reader = open();
+    await writer.upsert(CATALOG);
+    const titleOf = async (index: typeof reader, id: string) => (await index.search({ q: '优衣库' })).hits.find((hit) => hit.id === id)?.title;
+    expect(await titleOf(reader, 'p07')).toBe(byId('p07').title);
+    await writer.upsert([{ ...byId('p07'), title: '优衣库 女士亚麻衬衫', revision: 2 }]);
+    expect(await titleOf(reader, 'p07')).toBe('优衣库 女士亚麻衬衫');
+    await reader.upsert([{ ...byId('p07'), title: '优衣库 男士亚麻衬衫', revision: 3 }]);
+    expect(await titleOf(reader, 'p07')).toBe('优衣库 男士亚麻衬衫');
+    expect(await titleOf(writer, 'p07')).toBe('优衣库 男士亚麻衬衫');
+    await reader.close();
+    await writer.close();
+  });
+
   it('sees the writes and rebuilds of another connection, and reloads them on open', async () => {
     const writer = open();
     const reader = open();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { freePort } from '../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,9 +38,11 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  // Its own process group, so the server tsx starts under it can be killed with it.
-  const child = spawn(TSX, ['src/cli.ts', 'serve'], { cwd: ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function run(env: Record<string, string>, options: { direct?: boolean } = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  // Its own process group, so the server tsx starts under it can be killed with it. `direct`: the bin
+  // script registers tsx in-process, so the child is the server itself (it receives our signals).
+  const command: [string, string[]] = options.direct ? [process.execPath, ['bin/bazaar.js', 'serve']] : [TSX, ['src/cli.ts', 'serve']];
+  const child = spawn(command[0], command[1], { cwd: ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -48,9 +50,9 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => output, exited };
 }
 
-async function startServer(env: Record<string, string>): Promise<Server> {
+async function startServer(env: Record<string, string>, options: { direct?: boolean } = {}): Promise<Server> {
   const port = await freePort();
-  const process_ = run({ ...env, PORT: String(port) });
+  const process_ = run({ ...env, PORT: String(port) }, options);
   const server: Server = { ...process_, baseUrl: `http://127.0.0.1:${port}` };
   started.push(server);
   let exitCode: number | null | undefined;
@@ -67,6 +69,14 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     await sleep(100);
   }
   throw new Error(`the server did not become healthy within 30 s:\n${server.output()}`);
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(50);
+  }
 }
 
 /** SIGTERM, then SIGKILL to the whole group if it does not exit in time. Resolves with the exit code. */
@@ -179,6 +189,24 @@ describe('bazaar serve', () => {
     const adminMe = await call(again, 'GET', '/api/v1/me', { token: admin.body.accessToken });
     expect(adminMe.body.email).toBe(ADMIN.email);
     expect(adminMe.body.registeredAt < login.body.user.registeredAt).toBe(true);
+  });
+});
+
+describe('bazaar serve with BAZAAR_CPU_PROFILE_DIR', () => {
+  it('profiles between two SIGUSR2 and writes a CPU profile of that window', async () => {
+    const profiles = tempDataDir();
+    const server = await startServer({ BAZAAR_DATA_DIR: tempDataDir(), BAZAAR_CPU_PROFILE_DIR: profiles, LOG_LEVEL: 'info' }, { direct: true });
+    server.child.kill('SIGUSR2');
+    await until(() => server.output().includes('CPU profile started'));
+    for (let n = 0; n < 20; n++) expect((await call(server, 'GET', '/api/v1/products/search?q=tee')).status).toBe(200);
+    server.child.kill('SIGUSR2');
+    await until(() => readdirSync(profiles).some((name) => name.endsWith('.cpuprofile')));
+    const [file] = readdirSync(profiles);
+    expect(file).toMatch(new RegExp(`^all-${server.child.pid}-.*\\.cpuprofile$`));
+    const profile = JSON.parse(readFileSync(join(profiles, file!), 'utf8')) as { nodes: unknown[]; samples: unknown[] };
+    expect(profile.nodes.length).toBeGreaterThan(10);
+    expect(profile.samples.length).toBeGreaterThan(0);
+    expect(await stop(server)).toBe(0);
   });
 });
 

@@ -636,6 +636,28 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
   const generationOf = () => selectGeneration.get() ?? 0;
   const checkpointOf = (projection: string) => selectCheckpoint.get(projection) ?? 0;
 
+  // Parsed documents of recent hits (LRU): a results page reads twenty, and popular products come back in
+  // page after page. Every change the engine applies forgets its product's entry; a new generation all.
+  const hitDocuments = new Map<string, ProductSearchDocument>();
+  const HIT_DOCUMENTS_KEPT = 20_000;
+  const documentOf = (id: string): ProductSearchDocument | null => {
+    const cached = hitDocuments.get(id);
+    if (cached) {
+      hitDocuments.delete(id);
+      hitDocuments.set(id, cached);
+      return cached;
+    }
+    const json = selectDoc.get(id);
+    if (!json) return null;
+    const doc = JSON.parse(json) as ProductSearchDocument;
+    if (hitDocuments.size >= HIT_DOCUMENTS_KEPT) hitDocuments.delete(hitDocuments.keys().next().value!);
+    hitDocuments.set(id, doc);
+    return doc;
+  };
+  const forget = (changes: Change[]) => {
+    for (const change of changes) hitDocuments.delete('removed' in change ? change.removed : change.doc.id);
+  };
+
   // What this process has applied to its engine: the table generation and the last change sequence.
   let engine = new Engine();
   let generation = -1;
@@ -650,8 +672,10 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
       engine = new Engine();
       generation = current;
       lastSeq = 0;
+      hitDocuments.clear();
     }
     for (const row of selectRows.iterate(lastSeq)) {
+      hitDocuments.delete(row.id);
       if (row.doc === null || row.terms === null) engine.remove(row.id);
       else engine.put(JSON.parse(row.doc) as ProductSearchDocument, row.terms);
       lastSeq = row.seq;
@@ -678,6 +702,7 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
   function write(docs: ProductSearchDocument[], removals: string[], move?: { projection: string; from: number; to: number }): void {
     const { changes, seq, caughtUp } = writeLive.immediate(docs, removals, move);
     if (caughtUp) {
+      forget(changes);
       applyChanges(engine, changes);
       lastSeq = seq;
     } else {
@@ -695,8 +720,8 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
       const result = engine.search(normalized, terms);
       const from = (normalized.page - 1) * normalized.size;
       const hits = result.top.slice(from).flatMap((slot) => {
-        const json = selectDoc.get(engine.idOf(slot));
-        return json ? [toSearchHit(JSON.parse(json) as ProductSearchDocument, terms)] : [];
+        const doc = documentOf(engine.idOf(slot));
+        return doc ? [toSearchHit(doc, terms)] : [];
       });
       return { total: result.total, page: normalized.page, size: normalized.size, hits, facets: result.facets };
     },
@@ -752,6 +777,7 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
         },
         async commit(checkpoint) {
           swap.immediate(checkpoint);
+          hitDocuments.clear();
           engine = nextEngine;
           generation = generationOf();
           lastSeq = nextSeq;
