@@ -148,6 +148,28 @@ describe('the gate', () => {
     expect(await sale(id)).toMatchObject({ admitted: 1, remaining: 1, held: 1 });
   });
 
+  it("a cancelled order's units go back to the gate once: the sale sells them again", async () => {
+    const sku = await newSku(world, { stock: 5, price: 4000 });
+    const id = await flashSale({ skuId: sku.skuId, quantity: 2, price: cny(1500) });
+    const [a, b, c, d] = await Promise.all([newBuyer(world), newBuyer(world), newBuyer(world), newBuyer(world)]);
+    const first = await buy(a, sku, 1500);
+    expect(first.status).toBe(201);
+    expect((await buy(b, sku, 1500)).status).toBe(201);
+    expect((await buy(c, sku, 1500)).body.code).toBe('OUT_OF_STOCK');
+    expect(await sale(id)).toMatchObject({ remaining: 0 });
+
+    const orderId = first.body.orders[0].id as string;
+    expect((await world.api('POST', `/api/v1/orders/${orderId}/cancel`, { token: a.token })).status).toBe(200);
+    expect(await sale(id)).toMatchObject({ remaining: 1 });
+    expect((await world.api('POST', `/api/v1/orders/${orderId}/cancel`, { token: a.token })).status).toBeGreaterThanOrEqual(200);
+    expect(await sale(id)).toMatchObject({ remaining: 1 }); // a second cancel gives nothing back again
+
+    expect((await buy(c, sku, 1500)).status).toBe(201);
+    expect((await buy(d, sku, 1500)).body.code).toBe('OUT_OF_STOCK');
+    expect(await stockOf(world, sku.skuId)).toMatchObject({ available: 3 });
+    expect(await sale(id)).toMatchObject({ remaining: 0, held: 2 });
+  });
+
   it('applies the flash price in its window, and the normal price once it has expired', async () => {
     const deps = world.runtime.deps;
     const sku = await newSku(world, { stock: 10, price: 8800 });

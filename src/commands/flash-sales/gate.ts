@@ -1,5 +1,4 @@
 import type { Deps } from '../../deps.js';
-import type { Money } from '../../domain/shared/money.js';
 import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
 import { flashSaleStream, runningSale, skuFlashSalesStream, tokensLeft, unitsHeld, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
 
@@ -69,9 +68,17 @@ export async function runningFlashSale(deps: Pick<Deps, 'handlers'>, skuId: stri
   return runningSale(await scheduleOf(deps, skuId), at);
 }
 
-/** The unit price a running flash sale sets for the SKU at `at`; null: the SKU's own price applies. */
-export async function flashSalePrice(deps: Pick<Deps, 'handlers'>, skuId: string, at: string): Promise<Money | null> {
-  return (await runningFlashSale(deps, skuId, at))?.price ?? null;
+/**
+ * Units of a cancelled (or expired) order that its flash sale's gate had admitted go back to the gate, so the
+ * sale sells them again. Called once per release, by whoever appended it. Lost tokens only make the gate
+ * stricter until its counter is rebuilt from the events; a missing counter is rebuilt counting the release.
+ */
+export async function returnToGate(deps: Pick<Deps, 'kv' | 'logger'>, flashSaleId: string, units: number): Promise<void> {
+  try {
+    await deps.kv.returnTokens(gateKey(flashSaleId), units);
+  } catch (error) {
+    deps.logger.error({ err: error, flashSaleId, units }, "could not give a cancelled order's units back to the flash-sale gate");
+  }
 }
 
 /** Units held under the sale and the tokens that leaves, from the inventory stream (events after the sale's creation). */

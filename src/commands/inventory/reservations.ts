@@ -101,13 +101,25 @@ export async function reserveAll(
   }
 }
 
-/** Releases reservations (idempotent); a failure is logged, as the reservation's expiry repairs it. */
-export async function releaseAll(deps: Pick<Deps, 'handlers' | 'logger'>, holds: Array<Pick<StockHold, 'skuId' | 'orderId'>>, reason: string, at: string, metadata: EventMetadata): Promise<void> {
+/**
+ * Releases reservations (idempotent); a failure is logged, as the reservation's expiry repairs it. Returns
+ * the reservations this call released (the others were released before, or never taken), with their units.
+ */
+export async function releaseAll(
+  deps: Pick<Deps, 'handlers' | 'logger'>,
+  holds: Array<Pick<StockHold, 'skuId' | 'orderId'>>,
+  reason: string,
+  at: string,
+  metadata: EventMetadata,
+): Promise<StockHold[]> {
+  const released: StockHold[] = [];
   for (const hold of holds) {
     try {
-      await inventoryCommand(deps, hold.skuId, { type: 'ReleaseReservation', orderId: hold.orderId, reason, at }, metadata);
+      const result = await inventoryCommand(deps, hold.skuId, { type: 'ReleaseReservation', orderId: hold.orderId, reason, at }, metadata);
+      for (const event of result.events) if (event.type === 'ReservationReleased') released.push({ ...hold, quantity: event.data.quantity });
     } catch (error) {
       deps.logger.error({ err: error, ...hold }, 'could not release a stock reservation; its expiry will');
     }
   }
+  return released;
 }

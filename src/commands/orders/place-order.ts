@@ -17,7 +17,7 @@ import { lookupSku } from '../catalog/lookups.js';
 import { releaseAll, reserveAll, type StockHold } from '../inventory/reservations.js';
 import { defaultFraudRules, screen, type FraudRule } from './anti-fraud.js';
 import { returnPromotion } from '../promotions/promotions.js';
-import { admit as admitToFlashSales, flashSalePrice } from '../flash-sales/gate.js';
+import { admit as admitToFlashSales, runningFlashSale } from '../flash-sales/gate.js';
 
 /**
  * Checkout (seed 创单核心逻辑, DESIGN.md §5): validate the user, the products, the prices, the promotion,
@@ -92,6 +92,8 @@ interface PricedLine {
   line: PlaceOrderLine;
   product: ActiveProduct;
   sku: ActiveProduct['skus'][number];
+  /** The running flash sale that sets this line's price (and whose gate admitted it). */
+  flashSaleId?: string;
 }
 
 /** Validation steps shared by checkout and its preview: user, products, prices, promotion. Throws on the first failing step. */
@@ -131,8 +133,8 @@ export async function priceCheckout(
   if (unavailable.length > 0) throw productUnavailable(unavailable);
   // a running flash sale sets its SKU's unit price (src/commands/flash-sales/gate.ts)
   for (const [index, priced] of lines.entries()) {
-    const flashPrice = await flashSalePrice(deps, priced.line.skuId, at);
-    if (flashPrice) lines[index] = { ...priced, sku: { ...priced.sku, price: flashPrice } };
+    const sale = await runningFlashSale(deps, priced.line.skuId, at);
+    if (sale) lines[index] = { ...priced, sku: { ...priced.sku, price: sale.price ?? priced.sku.price }, flashSaleId: sale.flashSaleId };
   }
 
   // 3. the prices: what the buyer saw is what the SKU costs now
@@ -216,7 +218,7 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
   const orders: OrderDefinition[] = groups.map((group, index) => {
     const orderId = nextId(input.userId);
     const itemShares = allocate(orderShares[index]!, group.lines.map(({ line, sku }) => sku.price.amount * line.quantity));
-    const items: OrderItem[] = group.lines.map(({ line, product, sku }, n) => ({
+    const items: OrderItem[] = group.lines.map(({ line, product, sku, flashSaleId }, n) => ({
       id: `${orderId}-${n + 1}`,
       skuId: sku.skuId,
       productId: product.productId,
@@ -229,6 +231,7 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
       discount: cny(itemShares[n]!),
       snapshotId: product.currentSnapshotId,
       reserved: product.takeStockAt === 'order',
+      ...(flashSaleId ? { flashSaleId } : {}),
     }));
     return {
       orderId,

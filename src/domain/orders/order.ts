@@ -60,6 +60,8 @@ export interface OrderItem {
   snapshotId: string;
   /** True when stock was reserved at order time (the product's takeStockAt is 'order'). */
   reserved: boolean;
+  /** The flash sale whose gate admitted this line: a cancellation gives its units back to that gate. */
+  flashSaleId?: string;
 }
 
 export interface OrderDefinition {
