@@ -107,12 +107,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
         this.remember(streamId, next);
         return { events, ...next };
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        if (attempt >= maxAttempts) {
-          this.hooks.onConflict?.(streamId, attempt);
-          throw error;
-        }
-        this.hooks.onRetry?.(streamId, attempt);
+        this.retryOrThrow(error, streamId, attempt, maxAttempts);
         // Someone else appended; the next load reads their events on top of our cache.
       }
     }
@@ -156,14 +151,19 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
             : { ok: true, result: { events: outcome.events, state, revision: outcome.events.length > 0 ? outcome.revision : current.revision, position: appended.position } },
         );
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        if (attempt >= maxAttempts) {
-          this.hooks.onConflict?.(streamId, attempt);
-          throw error;
-        }
-        this.hooks.onRetry?.(streamId, attempt);
+        this.retryOrThrow(error, streamId, attempt, maxAttempts);
       }
     }
+  }
+
+  /** Returns when the failed append lost a concurrency race and may be tried again; throws otherwise. */
+  private retryOrThrow(error: unknown, streamId: string, attempt: number, maxAttempts: number): void {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    if (attempt >= maxAttempts) {
+      this.hooks.onConflict?.(streamId, attempt);
+      throw error;
+    }
+    this.hooks.onRetry?.(streamId, attempt);
   }
 
   private remember(streamId: string, entry: CachedStream<State>): void {
