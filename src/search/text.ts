@@ -97,13 +97,39 @@ export function highlight(text: string, terms: readonly string[]): string {
   const wanted = new Set(terms);
   let html = '';
   let open = false;
-  for (const { segment, isWordLike } of segmenter.segment(text)) {
-    const hit = isWordLike === true && tokenize(segment).some((token) => wanted.has(token));
+  for (const word of segmented(text)) {
+    const hit = word.tokens !== null && word.tokens.some((token) => wanted.has(token));
     if (hit !== open) html += hit ? '<em>' : '</em>';
     open = hit;
-    html += escapeHtml(segment);
+    html += word.html;
   }
   return open ? `${html}</em>` : html;
+}
+
+/** A segment of a text, escaped, with the tokens it yields (null: not a word). */
+interface Segment {
+  html: string;
+  tokens: readonly string[] | null;
+}
+
+const segmentedTexts = new Map<string, Segment[]>();
+const SEGMENTED_TEXTS_KEPT = 20_000;
+
+/**
+ * The segments of a text (LRU): segmenting is what highlighting costs, and the titles of popular products
+ * are highlighted for query after query.
+ */
+function segmented(text: string): Segment[] {
+  const known = segmentedTexts.get(text);
+  if (known) {
+    segmentedTexts.delete(text);
+    segmentedTexts.set(text, known);
+    return known;
+  }
+  const segments = [...segmenter.segment(text)].map(({ segment, isWordLike }) => ({ html: escapeHtml(segment), tokens: isWordLike === true ? tokenize(segment) : null }));
+  if (segmentedTexts.size >= SEGMENTED_TEXTS_KEPT) segmentedTexts.delete(segmentedTexts.keys().next().value!);
+  segmentedTexts.set(text, segments);
+  return segments;
 }
 
 /** BM25F weights of the searchable fields; `keywords` holds the brand name and the attribute values. */
