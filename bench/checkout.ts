@@ -6,7 +6,8 @@
  *
  * Scenarios (one server process, BAZAAR_LIMITS=relaxed, NODE_ENV=production, LOG_LEVEL=info → /dev/null):
  *   1. many SKUs: each order 1 unit of one of N SKUs, round-robin; many buyers, each request its own
- *      Idempotency-Key. Saturation (as fast as C connections go), then a fixed 1,000 orders/s for p99.
+ *      Idempotency-Key. Saturation (as fast as C connections go), then orders arriving at 1,000/s (open
+ *      loop, bench/lib/paced.ts) for p99.
  *   2. one hot SKU with ample stock, with and without a flash sale on it (gate admits everyone): the cost
  *      of the serialized inventory stream and of the gate.
  *   3. 10,000 buyers (distinct users) for 100 units of one SKU, with and without the flash-sale gate.
@@ -33,6 +34,7 @@ import { parseArgs, type BenchArgs } from './lib/args.js';
 import { cpuBusy, cpuSample, machineInfo, machineMarkdown, otherCores } from './lib/machine.js';
 import { isMain } from './lib/main-module.js';
 import { int, summarize, table } from './lib/stats.js';
+import { closedLoad, pacedLoad, type LoadRequest, type LoadResult } from './lib/paced.js';
 import { profileMarkdown, startProfiler, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/profiler.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +54,6 @@ interface CannonOptions {
   connections: number;
   duration?: number;
   amount?: number;
-  overallRate?: number;
   timeout?: number;
   requests: Array<{ method: string; path: string; setupRequest: (request: CannonRequest) => CannonRequest }>;
 }
@@ -79,6 +80,7 @@ type Request =
   | { type: 'flash-sale'; skuId: string; quantity: number; price?: number }
   | { type: 'stock'; skuId: string }
   | { type: 'sample-order' }
+  | { type: 'settle' }
   | { type: 'profile-start' }
   | { type: 'profile-stop'; name: string }
   | { type: 'stop' };
@@ -183,6 +185,10 @@ async function serveMode(): Promise<void> {
         const reserved = recent.find((event) => event.type === 'StockReserved' && (event.data as { payOrderId: string }).payOrderId === payOrderId)!;
         return [reserved, payOrder, order].map((event) => ({ streamId: event.streamId, type: event.type, data: event.data, metadata: event.metadata }));
       }
+      case 'settle':
+        // The projections catch up with what the previous scenario wrote before the next one is timed.
+        await deps.projections.waitFor(await deps.store.headPosition(), 120_000);
+        return null;
       case 'profile-start':
         stopProfiler = await startProfiler();
         return null;
@@ -277,24 +283,54 @@ const address = { recipient: '张三', phone: '+8613800138000', country: 'CN', c
 let keySequence = 0;
 const runId = Date.now().toString(36);
 
-/** One request per call: the next buyer (round-robin), the next SKU, a fresh Idempotency-Key. */
+/** The n-th order of a run: buyer and SKU round-robin, a fresh Idempotency-Key. */
+function orderRequest(buyers: readonly Buyer[], skus: readonly Sku[], n: number): LoadRequest {
+  const buyer = buyers[n % buyers.length]!;
+  const sku = skus[n % skus.length]!;
+  return {
+    method: 'POST',
+    path: '/api/v1/orders',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer.token}`, 'idempotency-key': `${runId}-${++keySequence}` },
+    body: JSON.stringify({ items: [{ skuId: sku.skuId, quantity: 1, expectedUnitPrice: { amount: sku.price, currency: 'CNY' } }], shippingAddress: address }),
+  };
+}
+
+/** One request per call, for autocannon. */
 function orderRequests(buyers: readonly Buyer[], skus: readonly Sku[]) {
-  let b = 0;
-  let s = 0;
+  let n = 0;
   return {
     method: 'POST',
     path: '/api/v1/orders',
     setupRequest(request: CannonRequest): CannonRequest {
-      const buyer = buyers[b++ % buyers.length]!;
-      const sku = skus[s++ % skus.length]!;
-      request.headers = {
-        'content-type': 'application/json',
-        authorization: `Bearer ${buyer.token}`,
-        'idempotency-key': `${runId}-${++keySequence}`,
-      };
-      request.body = JSON.stringify({ items: [{ skuId: sku.skuId, quantity: 1, expectedUnitPrice: { amount: sku.price, currency: 'CNY' } }], shippingAddress: address });
+      const next = orderRequest(buyers, skus, n++);
+      request.headers = next.headers;
+      request.body = next.body!;
       return request;
     },
+  };
+}
+
+/** A run of bench/lib/paced.ts as a row of the table (connections 0: open loop). */
+function poolRow(scenario: string, connections: number, result: LoadResult, note = ''): LoadRow {
+  const latency = summarize(result.latencies);
+  const created = result.statuses['201'] ?? 0;
+  const outOfStock = result.statuses['409'] ?? 0;
+  const answered = result.latencies.length;
+  return {
+    scenario,
+    connections,
+    requests: result.sent,
+    seconds: result.seconds,
+    perSecond: answered / result.seconds,
+    created,
+    createdPerSecond: created / result.seconds,
+    outOfStock,
+    other: result.sent - created - outOfStock,
+    p50: Math.round(latency.p50),
+    p90: Math.round(latency.p90),
+    p99: Math.round(latency.p99),
+    max: Math.round(latency.max),
+    note,
   };
 }
 
@@ -427,11 +463,11 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const [flashSku, noGateSku] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: flashUnits, price: 9900 });
     const pids = [server.child.pid!];
     const load = (scenario: string, skuList: readonly Sku[], buyerList: readonly Buyer[], extra: Partial<CannonOptions> = {}, note = '') =>
-      cannon({ url: server.url, connections: extra.connections ?? connections, timeout: 30, requests: [orderRequests(buyerList, skuList)], ...extra }).then((result) => {
+      server.ask({ type: 'settle' }).then(() => cannon({ url: server.url, connections: extra.connections ?? connections, timeout: 30, requests: [orderRequests(buyerList, skuList)], ...extra }).then((result) => {
         const measured = row(scenario, extra.connections ?? connections, result, note);
         log(`${scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
         return measured;
-      });
+      }));
 
     // The velocity rule allows 30 orders per user per 10 minutes: buyers are used round-robin in disjoint slices.
     let cursor = 0;
@@ -449,7 +485,16 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
         load(`many SKUs (${skuCount}), saturation`, skus, slice(4000), { duration: durationSec }, `${connections} connections, as fast as they go`),
       ),
     );
-    rows.push(await load(`many SKUs (${skuCount}), fixed 1,000 req/s`, skus, slice(4000), { duration: durationSec, overallRate: 1000 }, 'autocannon paces 1,000 requests/s over 100 connections'));
+    const pacedBuyers = slice(4000);
+    await server.ask({ type: 'settle' });
+    const paced = poolRow(
+      `many SKUs (${skuCount}), arrivals at 1,000/s`,
+      0,
+      await pacedLoad({ url: server.url, rate: 1000, durationSec, request: (n) => orderRequest(pacedBuyers, skus, n) }),
+      'open loop over 256 open connections: one request due every millisecond, latency from when it was due',
+    );
+    log(`${paced.scenario}: ${int(paced.perSecond)} req/s, ${int(paced.createdPerSecond)} orders/s, p50 ${paced.p50} ms, p99 ${paced.p99} ms, other ${paced.other}`);
+    rows.push(paced);
     rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
     await server.ask({ type: 'flash-sale', skuId: gatedHot!.skuId, quantity: 1_000_000 });
     rows.push(await load('one hot SKU, flash-sale gate (admits all)', [gatedHot!], slice(3000), { duration: durationSec }, 'gate quantity = stock: the cost of the gate on winners'));
@@ -459,7 +504,13 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
       const sku = gated ? flashSku! : noGateSku!;
       if (gated) await server.ask({ type: 'flash-sale', skuId: sku.skuId, quantity: flashUnits });
       const scenario = `${int(flashBuyers)} buyers for ${flashUnits} units, ${gated ? 'flash-sale gate' : 'no gate'}`;
-      const flashSale = () => load(scenario, [sku], slice(flashBuyers), { amount: flashBuyers, connections: 200 }, '200 connections, one request per buyer');
+      const flashBuyerList = slice(flashBuyers);
+      const flashSale = async () => {
+        await server.ask({ type: 'settle' });
+        const measured = poolRow(scenario, 200, await closedLoad({ url: server.url, connections: 200, amount: flashBuyers, request: (n) => orderRequest(flashBuyerList, [sku], n) }), '200 connections opened before the clock starts, one request per buyer');
+        log(`${scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
+        return measured;
+      };
       const result = gated ? await profiled('checkout-flash-sale', `Server CPU, ${scenario}`, flashSale) : await flashSale();
       rows.push(result);
       const stock = await server.ask<{ available: number; reservations: number }>({ type: 'stock', skuId: sku.skuId });
@@ -499,7 +550,7 @@ function report(input: {
 }): string {
   const machine = machineInfo();
   const saturation = input.rows.find((r) => r.scenario.includes('saturation'))!;
-  const paced = input.rows.find((r) => r.scenario.includes('fixed'))!;
+  const paced = input.rows.find((r) => r.scenario.includes('arrivals at'))!;
   const gatedRush = input.rows.find((r) => r.scenario.includes('flash-sale gate') && r.scenario.includes('buyers'))!;
   const goal = (met: boolean) => (met ? 'met' : '**missed**');
   return [
@@ -521,7 +572,7 @@ function report(input: {
       ['Scenario', 'Conn.', 'Requests', 'req/s', 'Orders (201)/s', '201', '409 OUT_OF_STOCK', 'other', 'p50', 'p90', 'p99', 'max'],
       input.rows.map((r) => [
         r.scenario,
-        String(r.connections),
+        r.connections === 0 ? 'open loop' : String(r.connections),
         int(r.requests),
         int(r.perSecond),
         int(r.createdPerSecond),
@@ -554,8 +605,11 @@ function report(input: {
       `\`BAZAAR_LIMITS=relaxed\`, \`NODE_ENV=production\`, \`LOG_LEVEL=info\` with stdout on /dev/null (every access-log line is built and discarded). ` +
       `${input.skuCount} listed SKUs with ample stock, ${int(input.buyerCount)} buyers with access tokens, used round-robin in disjoint slices ` +
       '(the per-user velocity rule, 30 orders / 10 min, stays on in relaxed mode). Every request is one line of quantity 1, the current price, ' +
-      'a shipping address and its own Idempotency-Key (so the idempotency middleware writes its records too). autocannon runs in the bench process against 127.0.0.1 ' +
-      `(${input.durationSec} s per timed scenario, after a warm-up; latency in whole ms as autocannon records it; the paced row uses autocannon's overallRate and its coordinated-omission correction). ` +
+      'a shipping address and its own Idempotency-Key (so the idempotency middleware writes its records too). The load runs in the bench process against 127.0.0.1 ' +
+      `(${input.durationSec} s per timed scenario, after a warm-up; each scenario starts once the projections have caught up with the previous one). ` +
+      'Saturation and hot-SKU rows: autocannon, latency in whole ms as it records it. The 1,000/s row is open-loop (`bench/lib/paced.ts`, node:http keep-alive over 256 connections opened first): ' +
+      "one request due every millisecond whatever the answers, latency counted from when it was due (autocannon's `overallRate` would send each connection's share of a second in a burst at the start of the second). " +
+      'The flash-sale rows are closed-loop over 200 connections opened before the clock starts (autocannon opens its connections as the run starts, and the set-up lands on the first requests: the winners). ' +
       'Raw appends: the StockReserved, PayOrderPlaced and OrderPlaced events of one real order from the server\'s store (same data and metadata), appended with ' +
       '`sqliteEventStore(...).append` to an inventory stream (of N), a new pay-order stream and a new order stream, awaited in that order per order as checkout does, ' +
       'on a fresh file with the same pragmas: what checkout writes, without HTTP, auth, validation reads, the idempotency record or the projections.',

@@ -1,0 +1,134 @@
+/**
+ * HTTP load over a pool of keep-alive connections opened before the clock starts (as a load balancer keeps
+ * a pool; opening connections mid-run adds the kernel's connection set-up to some requests' latency).
+ *
+ * - `pacedLoad`, open loop at a fixed rate: request n is due at start + n / rate and is sent then (queued
+ *   in the client when every connection is busy); its latency counts from when it was due, so a slow
+ *   server cannot slow the arrivals (no coordinated omission). autocannon's `overallRate` is not this: each
+ *   connection sends its share of a second back to back at the start of every second, so "1,000
+ *   requests/s over 100 connections" arrives as a burst of 100 concurrent requests each second.
+ * - `closedLoad`, closed loop: each connection sends its next request when the previous one is answered,
+ *   until `amount` requests are answered (what autocannon's `amount` does, minus the connection storm at
+ *   its start).
+ */
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoadRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadResult {
+  sent: number;
+  seconds: number;
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+  /** Errors and time-outs. */
+  failed: number;
+  /** Latency of every response, ms (paced: from when it was due). */
+  latencies: number[];
+}
+
+interface Pool {
+  send(request: LoadRequest, startedAt: number): Promise<void>;
+  result(sent: number, seconds: number): LoadResult;
+  close(): void;
+}
+
+async function openPool(url: string, connections: number, timeoutMs = 30_000): Promise<Pool> {
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
+  let failed = 0;
+  const exchange = (request: LoadRequest) =>
+    new Promise<string | null>((resolve) => {
+      const { method, path, headers, body } = request;
+      const outgoing = http.request(
+        { host: target.hostname, port: target.port, method, path, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent, timeout: timeoutMs },
+        (response) => {
+          response.resume();
+          response.once('end', () => resolve(String(response.statusCode)));
+          response.once('error', () => resolve(null));
+        },
+      );
+      outgoing.once('timeout', () => outgoing.destroy(new Error('timeout')));
+      outgoing.once('error', () => resolve(null));
+      outgoing.end(body);
+    });
+  // Every connection is opened first: as many requests at once as there are connections.
+  await Promise.all(Array.from({ length: connections }, () => exchange({ method: 'GET', path: '/healthz', headers: {} })));
+  return {
+    async send(request, startedAt) {
+      const status = await exchange(request);
+      if (status === null) failed++;
+      else {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        latencies.push(performance.now() - startedAt);
+      }
+    },
+    result: (sent, seconds) => ({ sent, seconds, statuses, failed, latencies }),
+    close: () => agent.destroy(),
+  };
+}
+
+export interface PacedOptions {
+  url: string;
+  /** Requests per second. */
+  rate: number;
+  durationSec: number;
+  /** Keep-alive connections (default 256). */
+  connections?: number;
+  request: (n: number) => LoadRequest;
+}
+
+export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
+  const pool = await openPool(options.url, options.connections ?? 256);
+  const pending = new Set<Promise<void>>();
+  const start = performance.now();
+  const total = Math.round(options.rate * options.durationSec);
+  const interval = 1000 / options.rate;
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    while (sent < total && start + sent * interval <= now) {
+      const done = pool.send(options.request(sent), start + sent * interval);
+      pending.add(done);
+      void done.then(() => pending.delete(done));
+      sent++;
+    }
+    await sleep(1);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all([...pending]);
+  pool.close();
+  return pool.result(sent, seconds);
+}
+
+export interface ClosedOptions {
+  url: string;
+  connections: number;
+  /** Requests in all. */
+  amount: number;
+  request: (n: number) => LoadRequest;
+}
+
+export async function closedLoad(options: ClosedOptions): Promise<LoadResult> {
+  const pool = await openPool(options.url, options.connections);
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      while (next < options.amount) {
+        const n = next++;
+        await pool.send(options.request(n), performance.now());
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  pool.close();
+  return pool.result(options.amount, seconds);
+}
