@@ -126,6 +126,34 @@ describe('placing an order', () => {
   });
 });
 
+describe("a merchant's orders", () => {
+  it("lists and shows a shop's own orders only; other shops and customers get 404 or 403", async () => {
+    const a = await newSku(world, { price: 3000, stock: 5 });
+    const b = await newSku(world, { price: 4000, stock: 5, merchantToken: world.merchantB.token });
+    const buyer = await newBuyer(world);
+    const placed = await place(buyer, { items: [line(a, 1), line(b, 1)], shippingAddress: address });
+    expect(placed.status).toBe(201);
+    const orderOf = (amount: number) => placed.body.orders.find((order: { total: { amount: number } }) => order.total.amount === amount).id as string;
+    const [ofA, ofB] = [orderOf(3000), orderOf(4000)];
+    await settled(world, placed.body.position);
+
+    const listA = await get(world.merchantA.token, '/merchant/orders?limit=100');
+    expect(listA.status).toBe(200);
+    const idsA = listA.body.items.map((order: { id: string }) => order.id);
+    expect(idsA).toContain(ofA);
+    expect(idsA).not.toContain(ofB);
+    expect(listA.body.items.every((order: { merchantId: string }) => order.merchantId === world.merchantA.id)).toBe(true);
+    const pendingB = await get(world.merchantB.token, '/merchant/orders?status=pending_payment&limit=100');
+    expect(pendingB.body.items.map((order: { id: string }) => order.id)).toContain(ofB);
+    expect((await get(world.merchantB.token, '/merchant/orders?status=paid&limit=100')).body.items.map((order: { id: string }) => order.id)).not.toContain(ofB);
+
+    expect((await get(world.merchantA.token, `/orders/${ofA}`)).body).toMatchObject({ id: ofA, merchantId: world.merchantA.id, userId: buyer.id });
+    expect((await get(world.merchantA.token, `/orders/${ofB}`)).status).toBe(404);
+    expect((await get(buyer.token, '/merchant/orders')).status).toBe(403);
+    expect((await get(world.merchantA.token, '/merchant/orders?status=lost')).status).toBe(400);
+  });
+});
+
 describe('refused orders leave nothing taken', () => {
   it.each([
     ['PRODUCT_UNAVAILABLE', 409],

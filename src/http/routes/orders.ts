@@ -155,6 +155,26 @@ export function orderRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/merchant/orders',
+      tags,
+      security,
+      middleware: [requireUser('merchant')] as const,
+      summary: 'The orders of my shop (merchant), newest first',
+      request: {
+        query: z.object({
+          status: z.enum(ORDER_STATUSES).optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1-100, default 20' }),
+          cursor: z.string().max(500).optional(),
+        }),
+      },
+      responses: { 200: json(z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('MerchantOrderPage'), 'a page of orders'), ...errors(400, 401, 403) },
+    }),
+    async (c) => c.json(await listOrders(deps, { ...c.req.valid('query'), merchantId: currentUser(c).id }), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/orders/{id}',
       tags,
       security,
@@ -165,7 +185,7 @@ export function orderRoutes(deps: Deps) {
     }),
     async (c) => {
       const user = currentUser(c);
-      const order = await getOrder(deps, c.req.valid('param').id, { id: user.id, admin: primaryRole(user) === 'admin' });
+      const order = await getOrder(deps, c.req.valid('param').id, { id: user.id, admin: primaryRole(user) === 'admin', merchant: user.roles.includes('merchant') });
       if (!order) throw new NotFoundError('order');
       return c.json(order, 200, order.version >= 0 ? { ETag: etag(order.version) } : {});
     },

@@ -90,7 +90,7 @@ export const ordersProjection: ViewProjection = {
   name: 'orders',
   collections: [ORDERS, ORDER_HOLDS],
   indexes: {
-    [ORDERS]: [['userId', 'createdAt'], ['userId', 'status', 'createdAt'], ['status', 'expiresAt'], ['status', 'createdAt'], ['createdAt']],
+    [ORDERS]: [['userId', 'createdAt'], ['userId', 'status', 'createdAt'], ['merchantId', 'createdAt'], ['merchantId', 'status', 'createdAt'], ['status', 'expiresAt'], ['status', 'createdAt'], ['createdAt']],
     [ORDER_HOLDS]: [['expiresAt']],
   },
   route(event) {
