@@ -93,6 +93,13 @@ const OrderSchema = z
   })
   .openapi('Order');
 
+const OrderPageQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1-100, default 20' }),
+  cursor: z.string().max(500).optional(),
+});
+const OrderPage = z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+
 export function orderRoutes(deps: Deps) {
   const app = router();
   const signedIn = requireUser();
@@ -135,14 +142,9 @@ export function orderRoutes(deps: Deps) {
       middleware: [signedIn] as const,
       summary: 'My orders, newest first (admin: everyone’s, or one user’s with userId)',
       request: {
-        query: z.object({
-          status: z.enum(ORDER_STATUSES).optional(),
-          userId: z.string().max(64).optional().openapi({ description: 'admin only; ignored for others' }),
-          limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1-100, default 20' }),
-          cursor: z.string().max(500).optional(),
-        }),
+        query: OrderPageQuery.extend({ userId: z.string().max(64).optional().openapi({ description: 'admin only; ignored for others' }) }),
       },
-      responses: { 200: json(z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage'), 'a page of orders'), ...errors(400, 401) },
+      responses: { 200: json(OrderPage, 'a page of orders'), ...errors(400, 401) },
     }),
     async (c) => {
       const user = currentUser(c);
@@ -161,13 +163,9 @@ export function orderRoutes(deps: Deps) {
       middleware: [requireUser('merchant')] as const,
       summary: 'The orders of my shop (merchant), newest first',
       request: {
-        query: z.object({
-          status: z.enum(ORDER_STATUSES).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1-100, default 20' }),
-          cursor: z.string().max(500).optional(),
-        }),
+        query: OrderPageQuery,
       },
-      responses: { 200: json(z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('MerchantOrderPage'), 'a page of orders'), ...errors(400, 401, 403) },
+      responses: { 200: json(OrderPage, 'a page of orders'), ...errors(400, 401, 403) },
     }),
     async (c) => c.json(await listOrders(deps, { ...c.req.valid('query'), merchantId: currentUser(c).id }), 200),
   );
