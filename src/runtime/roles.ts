@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import Database from 'better-sqlite3';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { KeyValue } from '../ports/key-value.js';
 import { CommandHandler } from '../kernel/command-handler.js';
 import type { ProjectionRunner } from '../kernel/projection-runner.js';
+import { every, type Periodic } from '../kernel/periodic.js';
 import { sqliteKeyValue } from '../adapters/keyvalue/sqlite.js';
 import { observeGate } from '../commands/flash-sales/gate.js';
 import { startExpirySweeper } from '../commands/orders/expire-unpaid-orders.js';
@@ -35,28 +37,18 @@ export function embeddedKeyValueFile(config: Pick<Config, 'BAZAAR_DATA_DIR'>): s
  * them), so `waitFor` / X-Min-Position, /readyz and /metrics work in every role. Polls fast while someone
  * waits, slowly otherwise.
  */
-export function followCheckpoints(runner: ProjectionRunner, options: { fastMs?: number; slowMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
-  const fastMs = options.fastMs ?? 20;
+export function followCheckpoints(runner: ProjectionRunner, logger: Logger, options: { fastMs?: number; slowMs?: number } = {}): Periodic {
   const slowMs = options.slowMs ?? 500;
   let last = 0;
-  let stopped = false;
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (stopped || running || (!runner.waiting && Date.now() - last < slowMs)) return;
-    last = Date.now();
-    running = runner
-      .refresh()
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => (running = null));
-  }, fastMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+  return every(
+    options.fastMs ?? 20,
+    async () => {
+      if (!runner.waiting && Date.now() - last < slowMs) return;
+      last = Date.now();
+      await runner.refresh();
     },
-  };
+    { logger, failure: 'could not read the stored checkpoints' },
+  );
 }
 
 /** Counts command retries and give-ups and the flash-sale gate's decisions into the metrics. */
@@ -128,7 +120,7 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
   const metrics = options.metrics;
   for (const task of tasks) metrics?.leaseOwned.set({ lease: task.name }, 0);
   const keeper = new LeaseKeeper(leases, tasks, { logger, onChange: (name, owned) => metrics?.leaseOwned.set({ lease: name }, owned ? 1 : 0) });
-  const follower = followCheckpoints(projections, { onError: (error) => logger.warn({ err: error }, 'could not read the stored checkpoints') });
+  const follower = followCheckpoints(projections, logger);
   await keeper.start();
   logger.info({ role, owner: leases.owner, running: keeper.owned, standby: tasks.filter((task) => !keeper.owns(task.name)).map((task) => task.name) }, 'role started');
   return {

@@ -1,18 +1,9 @@
 import type { KeyValue, SetOptions } from '../../ports/key-value.js';
+import { integerValue, requireTokenCount } from './checks.js';
 
 interface Entry {
   value: string;
   expiresAt: number | null;
-}
-
-function requireTokenCount(count: number): void {
-  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`a token count is a positive integer, not ${count}`);
-}
-
-function integerValue(key: string, value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(number)) throw new Error(`value of ${key} is not an integer`);
-  return number;
 }
 
 /** In-process KeyValue with TTL: the embedded default. Expired keys vanish on access and on a periodic sweep. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeyValue, SetOptions } from '../../ports/key-value.js';
+import { requireTokenCount } from './checks.js';
 
 /**
  * INCRBY that sets the expiry only when this call created the key, in one atomic step (a script
@@ -73,10 +74,6 @@ interface WithIncrCommand {
   [CAS_COMMAND](key: string, mustBeAbsent: string, expected: string, remove: string, value: string, ttlMs: number): Promise<number>;
   [TAKE_COMMAND](key: string, count: number): Promise<number>;
   [RETURN_COMMAND](key: string, count: number): Promise<number | null>;
-}
-
-function requireTokenCount(count: number): void {
-  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`a token count is a positive integer, not ${count}`);
 }
 
 /** Redis takes whole, positive milliseconds for PX / PEXPIRE. */

@@ -1,19 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { KeyValue, SetOptions } from '../../ports/key-value.js';
+import { integerValue, requireTokenCount } from './checks.js';
 
 interface Row {
   value: string;
   expires_at: number | null;
-}
-
-function requireTokenCount(count: number): void {
-  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`a token count is a positive integer, not ${count}`);
-}
-
-function integerValue(key: string, value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(number)) throw new Error(`value of ${key} is not an integer`);
-  return number;
 }
 
 /**
