@@ -53,7 +53,6 @@ interface CannonOptions {
   url: string;
   connections: number;
   duration?: number;
-  amount?: number;
   timeout?: number;
   requests: Array<{ method: string; path: string; setupRequest: (request: CannonRequest) => CannonRequest }>;
 }
@@ -462,10 +461,12 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const [hot, gatedHot] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: 1_000_000, price: 9900 });
     const [flashSku, noGateSku] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: flashUnits, price: 9900 });
     const pids = [server.child.pid!];
+    const logRow = (measured: LoadRow) =>
+      log(`${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
     const load = (scenario: string, skuList: readonly Sku[], buyerList: readonly Buyer[], extra: Partial<CannonOptions> = {}, note = '') =>
       server.ask({ type: 'settle' }).then(() => cannon({ url: server.url, connections: extra.connections ?? connections, timeout: 30, requests: [orderRequests(buyerList, skuList)], ...extra }).then((result) => {
         const measured = row(scenario, extra.connections ?? connections, result, note);
-        log(`${scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
+        logRow(measured);
         return measured;
       }));
 
@@ -493,7 +494,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
       await pacedLoad({ url: server.url, rate: 1000, durationSec, request: (n) => orderRequest(pacedBuyers, skus, n) }),
       'open loop over 256 open connections: one request due every millisecond, latency from when it was due',
     );
-    log(`${paced.scenario}: ${int(paced.perSecond)} req/s, ${int(paced.createdPerSecond)} orders/s, p50 ${paced.p50} ms, p99 ${paced.p99} ms, other ${paced.other}`);
+    logRow(paced);
     rows.push(paced);
     rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
     await server.ask({ type: 'flash-sale', skuId: gatedHot!.skuId, quantity: 1_000_000 });
@@ -508,7 +509,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
       const flashSale = async () => {
         await server.ask({ type: 'settle' });
         const measured = poolRow(scenario, 200, await closedLoad({ url: server.url, connections: 200, amount: flashBuyers, request: (n) => orderRequest(flashBuyerList, [sku], n) }), '200 connections opened before the clock starts, one request per buyer');
-        log(`${scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
+        logRow(measured);
         return measured;
       };
       const result = gated ? await profiled('checkout-flash-sale', `Server CPU, ${scenario}`, flashSale) : await flashSale();

@@ -172,15 +172,16 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   }, pollIntervalMs);
   poller.unref();
 
+  /** Resolves on the next append (here or, through the poller, elsewhere); a closed store waits only for `signal`. */
   async function waitForChange(signal: AbortSignal): Promise<void> {
-    if (closed || signal.aborted) return;
+    if (signal.aborted) return;
     await new Promise<void>((resolve) => {
       const finish = () => {
         appended.off('append', finish);
         signal.removeEventListener('abort', finish);
         resolve();
       };
-      appended.once('append', finish);
+      if (!closed) appended.once('append', finish);
       signal.addEventListener('abort', finish, { once: true });
     });
   }
