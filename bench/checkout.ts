@@ -2,7 +2,7 @@
  * Checkout benchmarks: POST /api/v1/orders over HTTP on the embedded default, next to the raw append rate
  * of the same events on the same store engine.
  *
- *   npx tsx bench/checkout.ts [--quick] [--profile]
+ *   npx tsx bench/checkout.ts [--quick] [--profile] [--rate=1000] [--only=saturation,paced,hot,flash,raw]
  *
  * Scenarios (one server process, BAZAAR_LIMITS=relaxed, NODE_ENV=production, LOG_LEVEL=info → /dev/null):
  *   1. many SKUs: each order 1 unit of one of N SKUs, round-robin; many buyers, each request its own
@@ -35,6 +35,7 @@ import { cpuBusy, cpuSample, machineInfo, machineMarkdown, otherCores } from './
 import { isMain } from './lib/main-module.js';
 import { int, summarize, table } from './lib/stats.js';
 import { closedLoad, pacedLoad, type LoadRequest, type LoadResult } from './lib/paced.js';
+import { watchLoop, type LoopStats } from './lib/loop-watch.js';
 import { profileMarkdown, startProfiler, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/profiler.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -80,6 +81,8 @@ type Request =
   | { type: 'stock'; skuId: string }
   | { type: 'sample-order' }
   | { type: 'settle' }
+  | { type: 'loop-start' }
+  | { type: 'loop-stop' }
   | { type: 'profile-start' }
   | { type: 'profile-stop'; name: string }
   | { type: 'stop' };
@@ -126,6 +129,7 @@ async function serveMode(): Promise<void> {
   let products = 0;
   let users = 0;
   let stopProfiler: (() => Promise<CpuProfile>) | null = null;
+  let stopLoopWatch: (() => LoopStats) | null = null;
 
   async function handle(request: Request): Promise<unknown> {
     switch (request.type) {
@@ -188,6 +192,14 @@ async function serveMode(): Promise<void> {
         // The projections catch up with what the previous scenario wrote before the next one is timed.
         await deps.projections.waitFor(await deps.store.headPosition(), 120_000);
         return null;
+      case 'loop-start':
+        stopLoopWatch = watchLoop();
+        return null;
+      case 'loop-stop': {
+        const stats = stopLoopWatch!();
+        stopLoopWatch = null;
+        return stats;
+      }
       case 'profile-start':
         stopProfiler = await startProfiler();
         return null;
@@ -348,6 +360,8 @@ export interface LoadRow {
   p99: number;
   max: number;
   note: string;
+  /** The server's event loop over the run. */
+  loop?: LoopStats;
 }
 
 function row(scenario: string, connections: number, result: CannonResult, note = ''): LoadRow {
@@ -421,6 +435,10 @@ async function rawAppends(sample: SampleEvent[], orders: number, inFlight: numbe
 
 export interface CheckoutOptions extends BenchArgs {
   profile?: boolean;
+  /** Only these groups of scenarios (saturation, paced, hot, flash, raw), for experiments: no report then. */
+  only?: string[];
+  /** Arrivals per second of the open-loop run (default 1,000: the goal's rate). */
+  rate?: number;
 }
 
 export interface CheckoutResult {
@@ -438,6 +456,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
   const flashUnits = 100;
   const connections = 100;
   const durationSec = quick ? 3 : 10;
+  const rate = options.rate ?? 1000;
   const profiles: Array<{ title: string; summary: ProfileSummary }> = [];
   /** Runs one measured scenario, under the CPU profiler with --profile. */
   const profiled = async <T>(name: string, title: string, run: () => Promise<T>): Promise<T> => {
@@ -462,13 +481,21 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const [flashSku, noGateSku] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: flashUnits, price: 9900 });
     const pids = [server.child.pid!];
     const logRow = (measured: LoadRow) =>
-      log(`${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}`);
+      log(
+        `${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}` +
+          (measured.loop ? `; server loop delay p50 ${measured.loop.delay.p50} ms, p99 ${measured.loop.delay.p99} ms; GC ${measured.loop.gc.count} pauses, ${measured.loop.gc.totalMs} ms, max ${measured.loop.gc.maxMs} ms; CPU ${measured.loop.cpuPerSecond} cores` : ''),
+      );
+    /** Settles the projections, then runs one scenario with the server's event loop watched. */
+    const watched = async (run: () => Promise<LoadRow>): Promise<LoadRow> => {
+      await server.ask({ type: 'settle' });
+      await server.ask({ type: 'loop-start' });
+      const measured = await run();
+      measured.loop = await server.ask<LoopStats>({ type: 'loop-stop' });
+      logRow(measured);
+      return measured;
+    };
     const load = (scenario: string, skuList: readonly Sku[], buyerList: readonly Buyer[], extra: Partial<CannonOptions> = {}, note = '') =>
-      server.ask({ type: 'settle' }).then(() => cannon({ url: server.url, connections: extra.connections ?? connections, timeout: 30, requests: [orderRequests(buyerList, skuList)], ...extra }).then((result) => {
-        const measured = row(scenario, extra.connections ?? connections, result, note);
-        logRow(measured);
-        return measured;
-      }));
+      watched(async () => row(scenario, extra.connections ?? connections, await cannon({ url: server.url, connections: extra.connections ?? connections, timeout: 30, requests: [orderRequests(buyerList, skuList)], ...extra }), note));
 
     // The velocity rule allows 30 orders per user per 10 minutes: buyers are used round-robin in disjoint slices.
     let cursor = 0;
@@ -478,40 +505,40 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
       return picked;
     };
 
+    const runs = (group: string) => !options.only || options.only.includes(group);
     log('warm-up');
     await load('warm-up', skus, slice(1000), { duration: quick ? 1 : 3 });
     const before = cpuSample(pids);
-    rows.push(
+    if (runs('saturation')) rows.push(
       await profiled('checkout-saturation', `Server CPU, many SKUs at saturation`, () =>
         load(`many SKUs (${skuCount}), saturation`, skus, slice(4000), { duration: durationSec }, `${connections} connections, as fast as they go`),
       ),
     );
     const pacedBuyers = slice(4000);
-    await server.ask({ type: 'settle' });
-    const paced = poolRow(
-      `many SKUs (${skuCount}), arrivals at 1,000/s`,
-      0,
-      await pacedLoad({ url: server.url, rate: 1000, durationSec, request: (n) => orderRequest(pacedBuyers, skus, n) }),
-      'open loop over 256 open connections: one request due every millisecond, latency from when it was due',
+    if (runs('paced')) rows.push(
+      await watched(async () =>
+        poolRow(
+          `many SKUs (${skuCount}), arrivals at ${int(rate)}/s`,
+          0,
+          await pacedLoad({ url: server.url, rate, durationSec, request: (n) => orderRequest(pacedBuyers, skus, n) }),
+          'open loop over 256 open connections: one request due every millisecond, latency from when it was due',
+        ),
+      ),
     );
-    logRow(paced);
-    rows.push(paced);
-    rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
+    if (runs('hot')) rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
     await server.ask({ type: 'flash-sale', skuId: gatedHot!.skuId, quantity: 1_000_000 });
-    rows.push(await load('one hot SKU, flash-sale gate (admits all)', [gatedHot!], slice(3000), { duration: durationSec }, 'gate quantity = stock: the cost of the gate on winners'));
+    if (runs('hot')) rows.push(await load('one hot SKU, flash-sale gate (admits all)', [gatedHot!], slice(3000), { duration: durationSec }, 'gate quantity = stock: the cost of the gate on winners'));
 
     // 10,000 buyers for 100 units (SKUs with exactly 100 in stock): every request a distinct buyer.
-    for (const gated of [true, false]) {
+    for (const gated of runs('flash') ? [true, false] : []) {
       const sku = gated ? flashSku! : noGateSku!;
       if (gated) await server.ask({ type: 'flash-sale', skuId: sku.skuId, quantity: flashUnits });
       const scenario = `${int(flashBuyers)} buyers for ${flashUnits} units, ${gated ? 'flash-sale gate' : 'no gate'}`;
       const flashBuyerList = slice(flashBuyers);
-      const flashSale = async () => {
-        await server.ask({ type: 'settle' });
-        const measured = poolRow(scenario, 200, await closedLoad({ url: server.url, connections: 200, amount: flashBuyers, request: (n) => orderRequest(flashBuyerList, [sku], n) }), '200 connections opened before the clock starts, one request per buyer');
-        logRow(measured);
-        return measured;
-      };
+      const flashSale = () =>
+        watched(async () =>
+          poolRow(scenario, 200, await closedLoad({ url: server.url, connections: 200, amount: flashBuyers, request: (n) => orderRequest(flashBuyerList, [sku], n) }), '200 connections opened before the clock starts, one request per buyer'),
+        );
       const result = gated ? await profiled('checkout-flash-sale', `Server CPU, ${scenario}`, flashSale) : await flashSale();
       rows.push(result);
       const stock = await server.ask<{ available: number; reservations: number }>({ type: 'stock', skuId: sku.skuId });
@@ -521,6 +548,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
 
     const sample = await server.ask<SampleEvent[]>({ type: 'sample-order' });
     await server.stop();
+    if (!runs('raw')) return { rows, raw, flash, markdown: '' };
     log('raw appends of the same events');
     const rawOrders = quick ? 5_000 : 30_000;
     raw = [
@@ -622,6 +650,8 @@ if (process.argv.includes('--serve')) {
   await serveMode();
 } else if (isMain(import.meta.url)) {
   const args = parseArgs();
-  const result = await benchCheckout({ ...args, profile: process.argv.includes('--profile') }, (line) => console.error(`[bench] ${line}`));
+  const rate = Number(process.argv.find((arg) => arg.startsWith('--rate='))?.slice('--rate='.length) ?? 1000);
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const result = await benchCheckout({ ...args, profile: process.argv.includes('--profile'), rate, ...(only ? { only } : {}) }, (line) => console.error(`[bench] ${line}`));
   console.log(result.markdown);
 }

@@ -1,0 +1,36 @@
+/**
+ * What a server's event loop went through over a measured window: how late a 1 ms timer fired (the wait
+ * every callback saw on top of its own work), the garbage collector's pauses, and the CPU the process used.
+ */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+export interface LoopStats {
+  /** How late the loop ran a due timer, ms. */
+  delay: { p50: number; p99: number; max: number };
+  gc: { count: number; totalMs: number; maxMs: number };
+  /** CPU time of the process (all threads) per wall-clock second. */
+  cpuPerSecond: number;
+}
+
+export function watchLoop(): () => LoopStats {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const startedAt = performance.now();
+  const cpuBefore = process.cpuUsage();
+  return () => {
+    delay.disable();
+    observer.disconnect();
+    const cpu = process.cpuUsage(cpuBefore);
+    const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e5) / 10;
+    return {
+      delay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+      gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((sum, pause) => sum + pause, 0)), maxMs: Math.round(Math.max(0, ...pauses) * 10) / 10 },
+      cpuPerSecond: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - startedAt)) * 100) / 100,
+    };
+  };
+}
