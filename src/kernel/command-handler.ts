@@ -1,4 +1,4 @@
-import type { EventMetadata, EventStore, ExpectedRevision } from '../ports/event-store.js';
+import type { AppendResult, EventMetadata, EventStore, StreamAppend } from '../ports/event-store.js';
 import { ConcurrencyError, VersionConflict } from './errors.js';
 import type { Decider, DomainEvent } from './decider.js';
 
@@ -52,6 +52,17 @@ interface CachedStream<State> {
   position: number;
 }
 
+/** A decided command not yet appended (CommandHandler.prepare). */
+export interface Decision<Event, State> {
+  /** Its events; none when the command's outcome already holds. */
+  events: Event[];
+  /** The stream as the decision saw it. */
+  current: CachedStream<State>;
+  append: StreamAppend;
+  /** Records the append's result (caching the new state) and gives the command's result. */
+  committed(appended: AppendResult): CommandResult<Event, State>;
+}
+
 /**
  * Loads an aggregate, decides and appends with the expected revision it read; retries on a
  * conflict. The folded state is cached with its revision so a command reads only the events
@@ -89,28 +100,43 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
   async handle(streamId: string, command: Command, options: HandleOptions = {}): Promise<CommandResult<Event, State>> {
     const maxAttempts = options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.load(streamId);
-      if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
-        throw new VersionConflict(options.expectedRevision, current.revision);
-      }
-      const events = this.decider.decide(command, current.state);
-      if (events.length === 0) return { events, ...current };
-      const expected: ExpectedRevision = current.revision < 0 ? 'no_stream' : current.revision;
+      const decision = await this.prepare(streamId, command, options);
+      if (decision.events.length === 0) return { events: [], ...decision.current };
+      const { events, expected } = decision.append;
       try {
-        const appended = await this.store.append(
-          streamId,
-          events.map((event) => ({ type: event.type, data: event.data, metadata: options.metadata })),
-          expected,
-        );
-        const state = events.reduce(this.decider.evolve, current.state);
-        const next = { state, revision: appended.nextRevision, position: appended.position };
-        this.remember(streamId, next);
-        return { events, ...next };
+        return decision.committed(await this.store.append(streamId, events, expected));
       } catch (error) {
         this.retryOrThrow(error, streamId, attempt, maxAttempts);
         // Someone else appended; the next load reads their events on top of our cache.
       }
     }
+  }
+
+  /**
+   * Loads and decides without appending, for an append of several streams at once (EventStore.appendAll):
+   * the events, the append to make, and `committed` to call with its result (it caches the new state).
+   * Nothing is retried here: on a conflict the caller decides what the stored streams mean.
+   */
+  async prepare(streamId: string, command: Command, options: Pick<HandleOptions, 'metadata' | 'expectedRevision'> = {}): Promise<Decision<Event, State>> {
+    const current = await this.load(streamId);
+    if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
+      throw new VersionConflict(options.expectedRevision, current.revision);
+    }
+    const events = this.decider.decide(command, current.state);
+    return {
+      events,
+      current,
+      append: {
+        streamId,
+        events: events.map((event) => ({ type: event.type, data: event.data, metadata: options.metadata })),
+        expected: current.revision < 0 ? 'no_stream' : current.revision,
+      },
+      committed: (appended) => {
+        const next = { state: events.reduce(this.decider.evolve, current.state), revision: appended.nextRevision, position: appended.position };
+        this.remember(streamId, next);
+        return { events, ...next };
+      },
+    };
   }
 
   /**

@@ -40,6 +40,13 @@ export interface AppendResult {
   position: number;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   /** First revision to read (inclusive). Default 0. */
   fromRevision?: number;
@@ -70,6 +77,14 @@ export type SubscriptionHandler = (events: RecordedEvent[]) => Promise<void> | v
 
 export interface EventStore {
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several distinct streams, in order; one result per stream. `atomicAppends` says what a
+   * failure leaves: true, nothing (one transaction); false, the appends before the failing one (the engine
+   * has no multi-stream transaction: the first append is the caller's commit point, and the caller repairs
+   * the rest, as checkout's ensureOrders does).
+   */
+  appendAll(appends: StreamAppend[]): Promise<AppendResult[]>;
+  readonly atomicAppends: boolean;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;

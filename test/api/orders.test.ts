@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cny, settled } from './catalog-support.js';
 import { address, line, newBuyer, newSku, next, orderWorld, stockOf, type OrderWorld } from './orders-support.js';
 import { expireUnpaidOrders } from '../../src/commands/orders/expire-unpaid-orders.js';
-import { placeOrder } from '../../src/commands/orders/place-order.js';
+import { placeOrder, type PlacedOrder } from '../../src/commands/orders/place-order.js';
+import type { EventStore } from '../../src/ports/event-store.js';
+import { orderStream } from '../../src/domain/orders/order.js';
 import { velocityRule } from '../../src/commands/orders/anti-fraud.js';
 import { inventoryCommand } from '../../src/commands/inventory/reservations.js';
 import { productStream } from '../../src/domain/catalog/product.js';
@@ -210,6 +212,46 @@ describe('refused orders leave nothing taken', () => {
     await placeOrder(world.runtime.deps, input, {}, { fraudRules: rules });
     await expect(placeOrder(world.runtime.deps, input, {}, { fraudRules: rules })).rejects.toMatchObject({ code: 'FRAUD_SUSPECTED' });
     expect(await stockOf(world, sku.skuId)).toMatchObject({ reserved: 2 });
+  });
+});
+
+describe('the commit point: the pay order and its orders are appended together', () => {
+  const checkout = async (store: (real: EventStore) => EventStore) => {
+    const a = await newSku(world, { price: 9900, stock: 4 });
+    const b = await newSku(world, { price: 5000, stock: 4, merchantToken: world.merchantB.token });
+    const code = await promotion({ kind: 'fixed', value: 100 });
+    const buyer = await newBuyer(world);
+    const deps = { ...world.runtime.deps, store: store(world.runtime.deps.store) };
+    const input = { userId: buyer.id, ip: '203.0.113.9', items: [line(a, 2), line(b, 1)], shippingAddress: address, promotionCode: code, idempotencyKey: `commit-${next()}` };
+    return { a, b, code, buyer, outcome: await placeOrder(deps, input, {}).then((placed) => ({ placed }), (error: unknown) => ({ error })) };
+  };
+
+  it('in one transaction: a failed append leaves no pay order and no order, and gives back stock and promotion', async () => {
+    const { a, b, code, outcome } = await checkout((real) => ({ ...real, appendAll: () => Promise.reject(new Error('disk I/O error')) }));
+    expect(outcome).toEqual({ error: new Error('disk I/O error') });
+    expect(await stockOf(world, a.skuId)).toEqual({ onHand: 4, reserved: 0, available: 4 });
+    expect(await stockOf(world, b.skuId)).toEqual({ onHand: 4, reserved: 0, available: 4 });
+    expect((await promotionState(code)).used).toBe(0);
+  });
+
+  it('on an engine without multi-stream transactions, a failure after the pay order keeps it, completes its orders and gives nothing back', async () => {
+    const { a, b, code, outcome } = await checkout((real) => ({
+      ...real,
+      atomicAppends: false,
+      appendAll: async ([first]) => {
+        await real.append(first!.streamId, first!.events, first!.expected);
+        throw new Error('connection reset after the first append');
+      },
+    }));
+    expect(outcome).toHaveProperty('placed');
+    const placed = (outcome as { placed: PlacedOrder }).placed;
+    expect(placed.orders).toHaveLength(2);
+    for (const order of placed.orders) {
+      expect((await world.runtime.deps.store.readStream(orderStream(order.id))).map((event) => event.type)).toEqual(['OrderPlaced']);
+    }
+    expect(await stockOf(world, a.skuId)).toEqual({ onHand: 4, reserved: 2, available: 2 });
+    expect(await stockOf(world, b.skuId)).toEqual({ onHand: 4, reserved: 1, available: 3 });
+    expect((await promotionState(code)).used).toBe(1);
   });
 });
 

@@ -79,6 +79,54 @@ for (const adapter of eventStoreAdapters()) {
       expect(creations.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     });
 
+    it('appends to several streams at once, in order, one result per stream', async () => {
+      const [first, second] = [stream('multi'), stream('multi')];
+      await store.append(second, [event(0)], 'no_stream');
+      const results = await store.appendAll([
+        { streamId: first, events: [event(1), event(2)], expected: 'no_stream' },
+        { streamId: second, events: [event(3)], expected: 0 },
+      ]);
+      expect(results.map((result) => result.nextRevision)).toEqual([1, 1]);
+      expect(results[1]!.position).toBeGreaterThan(results[0]!.position);
+      expect((await store.readStream(first)).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
+      expect((await store.readStream(second)).map((e) => [e.revision, (e.data as { n: number }).n])).toEqual([
+        [0, 0],
+        [1, 3],
+      ]);
+    });
+
+    it('fails a multi-stream append on any stale stream: all or none where atomic, up to the failure where not', async () => {
+      const [first, second, third] = [stream('multi'), stream('multi'), stream('multi')];
+      await store.append(second, [event(0)], 'no_stream');
+      const attempt = store.appendAll([
+        { streamId: first, events: [event(1)], expected: 'no_stream' },
+        { streamId: second, events: [event(2)], expected: 'no_stream' },
+        { streamId: third, events: [event(3)], expected: 'no_stream' },
+      ]);
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await store.readStream(first)).toHaveLength(store.atomicAppends ? 0 : 1);
+      expect(await store.readStream(second)).toHaveLength(1);
+      expect(await store.readStream(third)).toHaveLength(0);
+      await expect(store.appendAll([{ streamId: first, events: [event(1)], expected: 'any' }, { streamId: first, events: [event(2)], expected: 'any' }])).rejects.toThrow(/twice/);
+    });
+
+    it('lets exactly one of two racing multi-stream appends to the same new streams win', async () => {
+      const [head, tail] = [stream('multi'), stream('multi')];
+      const race = await Promise.allSettled(
+        [1, 2].map((n) =>
+          store.appendAll([
+            { streamId: head, events: [event(n)], expected: 'no_stream' },
+            { streamId: tail, events: [event(n)], expected: 'no_stream' },
+          ]),
+        ),
+      );
+      expect(race.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      const [winnerHead, winnerTail] = [await store.readStream(head), await store.readStream(tail)];
+      expect(winnerHead).toHaveLength(1);
+      expect(winnerTail).toHaveLength(1);
+      expect(winnerTail[0]!.data).toEqual(winnerHead[0]!.data);
+    });
+
     it('reads all events in global order after a position', async () => {
       const start = await store.headPosition();
       const a = stream('a');

@@ -31,10 +31,12 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
+  StreamAppend,
   Subscription,
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
+import { assertDistinctStreams } from './checks.js';
 
 /*
  * Global positions.
@@ -273,7 +275,17 @@ export function esdbEventStore(client: EventStoreDBClient): EventStore {
     return subscription;
   }
 
-  return {
+  const store: EventStore = {
+    // @eventstore/db-client has no multi-stream transaction (KurrentDB 25.1's multiStreamAppend is in the newer @kurrent client).
+    atomicAppends: false,
+
+    async appendAll(appends: StreamAppend[]): Promise<AppendResult[]> {
+      assertDistinctStreams(appends);
+      const results: AppendResult[] = [];
+      for (const { streamId, events, expected } of appends) results.push(await store.append(streamId, events, expected));
+      return results;
+    },
+
     async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
       if (closed) throw new Error('event store is closed');
       if (events.length === 0) throw new Error('append needs at least one event');
@@ -329,4 +341,5 @@ export function esdbEventStore(client: EventStoreDBClient): EventStore {
       await client.dispose();
     },
   };
+  return store;
 }

@@ -10,11 +10,13 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
+import { assertDistinctStreams } from './checks.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { TailCache } from './tail-cache.js';
 
@@ -29,11 +31,10 @@ interface EventRow {
   recorded_at: string;
 }
 
+/** One caller's append: one stream, or several written all or none. */
 interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
-  resolve: (result: AppendResult) => void;
+  appends: StreamAppend[];
+  resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -57,6 +58,7 @@ export interface SqliteEventStoreOptions {
  * EventStore on SQLite: one `events` table with UNIQUE(stream_id, revision) and the rowid as the
  * global position. Appends that arrive in the same tick are written in one IMMEDIATE transaction
  * (group commit); each keeps its own expected-revision check, so one conflict fails only its caller.
+ * A multi-stream append (`appendAll`) is one caller: all its streams are written, or none.
  */
 export function sqliteEventStore(db: Database.Database, options: SqliteEventStoreOptions = {}): EventStore {
   db.pragma('journal_mode = WAL');
@@ -108,34 +110,37 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
 
   const writeBatch = db.transaction((batch: PendingAppend[]) => {
     const revisions = new Map<string, number>();
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const revisionOf = (streamId: string) => revisions.get(streamId) ?? currentRevision.get(streamId)?.revision ?? -1;
+    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
     const recordedAt = new Date().toISOString();
     for (const request of batch) {
-      const known = revisions.get(request.streamId);
-      const current = known ?? currentRevision.get(request.streamId)?.revision ?? -1;
-      const failure = checkExpected(request.streamId, request.expected, current);
+      // Every stream's expected revision is checked before anything is written: a failure writes nothing.
+      const failure = request.appends.map(({ streamId, expected }) => checkExpected(streamId, expected, revisionOf(streamId))).find(Boolean);
       if (failure) {
         outcomes.push({ ok: false, error: failure });
         continue;
       }
-      let revision = current;
-      let position = 0;
-      for (const event of request.events) {
-        revision += 1;
-        position = Number(
-          insert.run({
-            id: event.id ?? randomUUID(),
-            streamId: request.streamId,
-            revision,
-            type: event.type,
-            data: JSON.stringify(event.data ?? null),
-            metadata: JSON.stringify(event.metadata ?? {}),
-            recordedAt,
-          }).lastInsertRowid,
-        );
-      }
-      revisions.set(request.streamId, revision);
-      outcomes.push({ ok: true, result: { nextRevision: revision, position } });
+      const results = request.appends.map(({ streamId, events }) => {
+        let revision = revisionOf(streamId);
+        let position = 0;
+        for (const event of events) {
+          revision += 1;
+          position = Number(
+            insert.run({
+              id: event.id ?? randomUUID(),
+              streamId,
+              revision,
+              type: event.type,
+              data: JSON.stringify(event.data ?? null),
+              metadata: JSON.stringify(event.metadata ?? {}),
+              recordedAt,
+            }).lastInsertRowid,
+          );
+        }
+        revisions.set(streamId, revision);
+        return { nextRevision: revision, position };
+      });
+      outcomes.push({ ok: true, results });
     }
     return outcomes;
   });
@@ -153,7 +158,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     }
     outcomes.forEach((outcome, index) => {
       const request = batch[index]!;
-      if (outcome.ok) request.resolve(outcome.result);
+      if (outcome.ok) request.resolve(outcome.results);
       else request.reject(outcome.error);
     });
     appended.emit('append');
@@ -190,14 +195,30 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   const readStore = (after: number, maxCount: number) => (maxCount < 0 ? selectAll.all(after) : selectAllUpTo(maxCount).all(after)).map(toRecorded);
   const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> => tail.read(options.after ?? 0, options.maxCount ?? -1, readStore);
 
+  /** Queues the appends for the next group commit (this tick's appends share one transaction). */
+  function enqueue(appends: StreamAppend[]): Promise<AppendResult[]> {
+    if (closed) return Promise.reject(new Error('event store is closed'));
+    return new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ appends, resolve, reject });
+    });
+  }
+
   return {
+    atomicAppends: true,
+
     append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-      if (closed) return Promise.reject(new Error('event store is closed'));
       if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-      return new Promise((resolve, reject) => {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push({ streamId, events, expected, resolve, reject });
-      });
+      return enqueue([{ streamId, events, expected }]).then((results) => results[0]!);
+    },
+
+    appendAll(appends: StreamAppend[]): Promise<AppendResult[]> {
+      try {
+        assertDistinctStreams(appends);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return enqueue(appends);
     },
 
     async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -23,9 +23,11 @@ import { admit as admitToFlashSales, runningFlashSale } from '../flash-sales/gat
  * Checkout (seed 创单核心逻辑, DESIGN.md §5): validate the user, the products, the prices, the promotion,
  * anti-fraud and stock → reserve stock per SKU (keyed by order id, expiring with the payment time-out)
  * → take the promotion budget → append the pay order (the commit point: it holds every order) and its
- * orders (one per merchant) → answer. A step that fails gives back what the earlier steps took; a crash
- * in between is repaired by the reservations' expiry (src/commands/orders/expire-unpaid-orders.ts), and a
- * pay order whose orders are missing gets them appended by whoever reads it next (ensureOrders).
+ * orders (one per merchant) in one multi-stream append → answer. A step that fails gives back what the
+ * earlier steps took; a crash in between is repaired by the reservations' expiry
+ * (src/commands/orders/expire-unpaid-orders.ts). On an engine without multi-stream transactions
+ * (EventStoreDB) the pay order is written first, and a pay order whose orders are missing gets them
+ * appended by whoever reads it next (ensureOrders).
  *
  * With an Idempotency-Key the pay order id is derived from (user, key), so a retry after a crash
  * finds the pay order already there, or appends it to the same stream with expected "no stream": two
@@ -251,6 +253,13 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
 
   let holds: StockHold[] = [];
   let redeemed = false;
+  let committed = false;
+  let givenBack = false;
+  const giveBack = async () => {
+    if (givenBack) return;
+    givenBack = true;
+    await compensate(deps, holds, redeemed ? payOrderId : null, promotion?.code ?? null, at, metadata, undoFraud);
+  };
   try {
     // 6. stock: "take stock at payment" items are only checked; the others are reserved
     for (const order of orders) {
@@ -273,8 +282,8 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
       redeemed = true;
     }
 
-    // 8. the pay order (commit point), then its orders
-    const placed = await deps.handlers.payOrder.handle(
+    // 8. the pay order (the commit point) and its orders, in one multi-stream append
+    const payOrder = await deps.handlers.payOrder.prepare(
       payOrderStream(payOrderId),
       {
         type: 'PlacePayOrder',
@@ -294,14 +303,38 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
       },
       { metadata },
     );
-    if (placed.events.length === 0) {
+    if (payOrder.events.length === 0) {
       // A concurrent attempt with the same Idempotency-Key placed it first: give back ours, answer with theirs.
-      await compensate(deps, holds, redeemed ? payOrderId : null, promotion?.code ?? null, at, metadata, undoFraud);
-      return answerFor(deps, placed.state as ActivePayOrder, hash, metadata);
+      await giveBack();
+      return answerFor(deps, payOrder.current.state as ActivePayOrder, hash, metadata);
     }
-    return await answerFor(deps, placed.state as ActivePayOrder, hash, metadata);
+    const placements = await Promise.all(orders.map((order) => deps.handlers.order.prepare(orderStream(order.orderId), { type: 'PlaceOrder', order, at }, { metadata })));
+    let appended;
+    try {
+      appended = await deps.store.appendAll([payOrder.append, ...placements.map((placement) => placement.append)]);
+    } catch (error) {
+      // What is stored decides: nothing (give back and fail), a concurrent attempt's pay order with the same
+      // Idempotency-Key (give back ours, answer with theirs), or ours (an engine without multi-stream
+      // transactions failed after the commit point: complete its orders).
+      const { state: stored } = await deps.handlers.payOrder.load(payOrderStream(payOrderId));
+      if (stored.status === 'none') throw error;
+      committed = stored.orders[0]?.orderId === orders[0]?.orderId;
+      if (!committed) await giveBack();
+      return answerFor(deps, stored, hash, metadata);
+    }
+    committed = true;
+    payOrder.committed(appended[0]!);
+    placements.forEach((placement, index) => placement.committed(appended[index + 1]!));
+    return {
+      payOrderId,
+      orders: orders.map((order) => ({ id: order.orderId, status: 'pending_payment', total: order.total })),
+      payable: cny(payable),
+      expiresAt,
+      position: Math.max(...appended.map((result) => result.position)),
+    };
   } catch (error) {
-    await compensate(deps, holds, redeemed ? payOrderId : null, promotion?.code ?? null, at, metadata, undoFraud);
+    // Before the commit point what was taken goes back; after it the pay order stands (expiry or payment settles it).
+    if (!committed) await giveBack();
     throw error;
   }
 }
