@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cny, settled } from './catalog-support.js';
 import { address, line, newBuyer, newSku, orderWorld, stockOf, type OrderWorld } from './orders-support.js';
 import { inventoryStream } from '../../src/domain/inventory/inventory.js';
-import { gateKey } from '../../src/commands/flash-sales/gate.js';
+import { admit, gateKey } from '../../src/commands/flash-sales/gate.js';
+import { reserveAll } from '../../src/commands/inventory/reservations.js';
+import { expireUnpaidOrders } from '../../src/commands/orders/expire-unpaid-orders.js';
 import { rebuildGates } from '../../src/commands/flash-sales/flash-sales.js';
 
 /** Flash sales: the gate in front of a hot SKU (DESIGN.md §5). */
@@ -168,6 +170,29 @@ describe('the gate', () => {
     expect((await buy(d, sku, 1500)).body.code).toBe('OUT_OF_STOCK');
     expect(await stockOf(world, sku.skuId)).toMatchObject({ available: 3 });
     expect(await sale(id)).toMatchObject({ remaining: 0, held: 2 });
+  });
+
+  it('units of a checkout that crashed after reserving, before its pay order, go back to the gate once at expiry', async () => {
+    const sku = await newSku(world, { stock: 5, price: 4000 });
+    const id = await flashSale({ skuId: sku.skuId, quantity: 3, price: cny(1500) });
+    const deps = world.runtime.deps;
+    const at = new Date().toISOString();
+    // what checkout does up to the crash: through the gate, then the reservation naming the sale
+    const admission = await admit(deps, [{ skuId: sku.skuId, quantity: 2 }], at);
+    expect(admission?.taken.map(({ sale: taken, count }) => [taken.flashSaleId, count])).toEqual([[id, 2]]);
+    await reserveAll(deps, [{ skuId: sku.skuId, orderId: 'crashed-flash-order', quantity: 2, flashSaleId: id }], { payOrderId: 'crashed-flash-pay', expiresAt: new Date(Date.now() + 60_000).toISOString(), at }, {});
+    expect(await sale(id)).toMatchObject({ remaining: 1, held: 2 });
+
+    await settled(world);
+    const later = new Date(Date.now() + 120_000);
+    expect(await expireUnpaidOrders(deps, { now: later })).toMatchObject({ released: 1 });
+    expect(await sale(id)).toMatchObject({ remaining: 3, held: 0 });
+    await settled(world);
+    await expireUnpaidOrders(deps, { now: later });
+    expect(await sale(id)).toMatchObject({ remaining: 3 }); // given back once
+    const buyers = await Promise.all([newBuyer(world), newBuyer(world), newBuyer(world), newBuyer(world)]);
+    const outcomes = await Promise.all(buyers.map((buyer) => buy(buyer, sku, 1500)));
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual([201, 201, 201, 409]);
   });
 
   it('applies the flash price in its window, and the normal price once it has expired', async () => {

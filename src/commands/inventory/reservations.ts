@@ -71,6 +71,8 @@ export interface StockHold {
   skuId: string;
   orderId: string;
   quantity: number;
+  /** The flash sale whose gate admitted the units. */
+  flashSaleId?: string;
 }
 
 /** Reserves each hold in a consistent order (sorted by SKU id); on a refusal releases those already taken and rethrows. */
@@ -88,7 +90,15 @@ export async function reserveAll(
       const result = await inventoryCommand(
         deps,
         hold.skuId,
-        { type: 'ReserveStock', orderId: hold.orderId, payOrderId: input.payOrderId, quantity: hold.quantity, expiresAt: input.expiresAt, at: input.at },
+        {
+          type: 'ReserveStock',
+          orderId: hold.orderId,
+          payOrderId: input.payOrderId,
+          quantity: hold.quantity,
+          expiresAt: input.expiresAt,
+          at: input.at,
+          ...(hold.flashSaleId ? { flashSaleId: hold.flashSaleId } : {}),
+        },
         metadata,
       );
       taken.push(hold);

@@ -268,7 +268,11 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
         if (available(state) < item.quantity) throw new OutOfStock(item.skuId, item.quantity, available(state));
       }
     }
-    const wanted = orders.flatMap((order) => order.items.filter((item) => item.reserved).map((item) => ({ skuId: item.skuId, orderId: order.orderId, quantity: item.quantity })));
+    const wanted = orders.flatMap((order) =>
+      order.items
+        .filter((item) => item.reserved)
+        .map((item) => ({ skuId: item.skuId, orderId: order.orderId, quantity: item.quantity, ...(item.flashSaleId ? { flashSaleId: item.flashSaleId } : {}) })),
+    );
     holds = (await reserveAll(deps, wanted, { payOrderId, expiresAt, at }, metadata)).taken;
 
     // 7. the promotion budget

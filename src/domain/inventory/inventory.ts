@@ -14,7 +14,8 @@ export type InventoryEvent =
   | { type: 'StockAdjusted'; data: { skuId: string; productId: string; delta: number; onHand: number; at: string } }
   | {
       type: 'StockReserved';
-      data: { skuId: string; productId: string; orderId: string; payOrderId: string | null; quantity: number; expiresAt: string; onHand: number; reserved: number; at: string };
+      /** `flashSaleId`: the flash sale whose gate admitted these units (they go back to it if the reservation is abandoned). */
+      data: { skuId: string; productId: string; orderId: string; payOrderId: string | null; quantity: number; expiresAt: string; onHand: number; reserved: number; at: string; flashSaleId?: string };
     }
   | { type: 'ReservationReleased'; data: { skuId: string; productId: string; orderId: string; quantity: number; reason: string; onHand: number; reserved: number; at: string } }
   | { type: 'ReservationCommitted'; data: { skuId: string; productId: string; orderId: string; quantity: number; onHand: number; reserved: number; at: string } }
@@ -29,7 +30,7 @@ export type InventoryCommand =
   | { type: 'SetStock'; skuId: string; productId: string; onHand: number; at: string }
   | { type: 'AdjustStock'; delta: number; at: string }
   /** Holds units for an unpaid order until `expiresAt`; OUT_OF_STOCK when fewer are available. */
-  | { type: 'ReserveStock'; orderId: string; payOrderId?: string; quantity: number; expiresAt: string; at: string }
+  | { type: 'ReserveStock'; orderId: string; payOrderId?: string; quantity: number; expiresAt: string; at: string; flashSaleId?: string }
   /** Gives the units back (cancel, time-out, a checkout step that failed). */
   | { type: 'ReleaseReservation'; orderId: string; reason: string; at: string }
   /** The order was paid: the units leave the shelf (onHand −= quantity). */
@@ -198,6 +199,7 @@ function reserve(command: Extract<InventoryCommand, { type: 'ReserveStock' }>, s
         onHand: state.onHand,
         reserved: state.reserved + command.quantity,
         at: command.at,
+        ...(command.flashSaleId ? { flashSaleId: command.flashSaleId } : {}),
       },
     },
   ];

@@ -65,6 +65,8 @@ export interface OrderHoldDoc {
   payOrderId: string | null;
   expiresAt: string;
   stock: Record<string, number>;
+  /** SKU id → the flash sale whose gate admitted its units (only SKUs bought on a flash sale). */
+  flashSales?: Record<string, string>;
   promotion: { code: string; redemptionId: string } | null;
   position: number;
 }
@@ -301,11 +303,14 @@ function evolveHold(doc: OrderHoldDoc | null, event: RecordedEvent, id: string):
     const stock = event as unknown as InventoryEvent;
     if (stock.type === 'StockReserved') {
       const base: OrderHoldDoc = doc ?? { id, payOrderId: stock.data.payOrderId, expiresAt: stock.data.expiresAt, stock: {}, promotion: null, position: event.position };
-      return settle({ ...base, stock: { ...base.stock, [stock.data.skuId]: stock.data.quantity } });
+      const next = { ...base, stock: { ...base.stock, [stock.data.skuId]: stock.data.quantity } };
+      return settle(stock.data.flashSaleId ? { ...next, flashSales: { ...next.flashSales, [stock.data.skuId]: stock.data.flashSaleId } } : next);
     }
     if (!doc || (stock.type !== 'ReservationReleased' && stock.type !== 'ReservationCommitted')) return doc;
     const { [stock.data.skuId]: _gone, ...rest } = doc.stock;
-    return settle({ ...doc, stock: rest });
+    if (!doc.flashSales?.[stock.data.skuId]) return settle({ ...doc, stock: rest });
+    const { [stock.data.skuId]: _sale, ...otherSales } = doc.flashSales;
+    return settle({ ...doc, stock: rest, flashSales: otherSales });
   }
   const promotion = event as unknown as PromotionEvent;
   if (promotion.type === 'PromotionRedeemed') {
