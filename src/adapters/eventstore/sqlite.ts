@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import type Database from 'better-sqlite3';
 import type {
   AppendResult,
@@ -127,7 +127,8 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
           revision += 1;
           position = Number(
             insert.run({
-              id: event.id ?? randomUUID(),
+              // time-ordered: each insert lands at the right edge of the UNIQUE(id) index instead of on a random page
+              id: event.id ?? timeOrderedUuid(),
               streamId,
               revision,
               type: event.type,
