@@ -110,7 +110,11 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
 
   const writeBatch = db.transaction((batch: PendingAppend[]) => {
     const revisions = new Map<string, number>();
-    const revisionOf = (streamId: string) => revisions.get(streamId) ?? currentRevision.get(streamId)?.revision ?? -1;
+    const revisionOf = (streamId: string) => {
+      let revision = revisions.get(streamId);
+      if (revision === undefined) revisions.set(streamId, (revision = currentRevision.get(streamId)?.revision ?? -1));
+      return revision;
+    };
     const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
     const recordedAt = new Date().toISOString();
     for (const request of batch) {
