@@ -616,6 +616,16 @@ function report(input: {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
+    'The server during each run (its event loop: how late a 1 ms timer fired; its garbage collector; the CPU of all its threads):',
+    '',
+    table(
+      ['Scenario', 'Loop delay p50', 'Loop delay p99', 'GC pauses', 'GC total', 'Longest GC pause', 'CPU (cores)'],
+      input.rows.flatMap((r) =>
+        r.loop ? [[r.scenario, `${r.loop.delay.p50} ms`, `${r.loop.delay.p99} ms`, int(r.loop.gc.count), `${int(r.loop.gc.totalMs)} ms`, `${r.loop.gc.maxMs} ms`, r.loop.cpuPerSecond.toFixed(2)]] : [],
+      ),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
     table(
       ['Flash-sale run', 'Orders', 'Available after', 'StockReserved events on the SKU', 'Wall time', 'p99'],
       input.flash.map((f) => [f.label, String(f.orders), String(f.available), String(f.reservations), `${f.seconds.toFixed(2)} s`, `${f.p99} ms`]),

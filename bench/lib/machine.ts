@@ -8,6 +8,32 @@ export interface MachineInfo {
   node: string;
   platform: string;
   date: string;
+  /** Single-core speed probe (singleCoreProbeMs): lower is faster. */
+  probeMs: number;
+}
+
+/**
+ * Milliseconds one core takes for a fixed piece of work shaped like the server's (JSON of an order-sized
+ * object, map lookups, string building): the median of three rounds. Shared cloud hosts differ by 2× and
+ * more from one session to the next; this says how fast the one a run had was, so runs can be compared.
+ */
+export function singleCoreProbeMs(): number {
+  const order = { id: '1764100000000000012345', items: [{ skuId: '01JABCDEF', title: '纯棉T恤', quantity: 1, unitPrice: { amount: 9900, currency: 'CNY' } }], status: 'pending_payment' };
+  const round = () => {
+    const started = performance.now();
+    const seen = new Map<string, number>();
+    let checksum = 0;
+    for (let n = 0; n < 60_000; n++) {
+      const copy = JSON.parse(JSON.stringify({ ...order, n })) as typeof order & { n: number };
+      const key = `${copy.id}-${n % 1000}`;
+      seen.set(key, (seen.get(key) ?? 0) + copy.items[0]!.quantity);
+      checksum += copy.n & 7;
+    }
+    if (checksum < 0 || seen.size === 0) throw new Error('unreachable');
+    return performance.now() - started;
+  };
+  const rounds = [round(), round(), round()].sort((a, b) => a - b);
+  return Math.round(rounds[1]!);
 }
 
 export function machineInfo(now = new Date()): MachineInfo {
@@ -18,6 +44,7 @@ export function machineInfo(now = new Date()): MachineInfo {
     node: process.version,
     platform: `${os.type()} ${os.release()} (${os.arch()})`,
     date: now.toISOString(),
+    probeMs: singleCoreProbeMs(),
   };
 }
 
@@ -26,6 +53,7 @@ export function machineMarkdown(info: MachineInfo): string {
     `- Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.platform}`,
     `- Node: ${info.node}`,
     `- Date: ${info.date}`,
+    `- Single-core speed probe: ${info.probeMs} ms (bench/lib/machine.ts; a fixed JSON and map workload, lower is faster: hosts of this kind vary by 2× between sessions)`,
   ].join('\n');
 }
 

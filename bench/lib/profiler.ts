@@ -43,7 +43,7 @@ const LAYERS: Array<[layer: string, pattern: RegExp]> = [
   ['commands and domain (deciders, checkout)', /src\/(commands|domain)\/|src\/kernel\/(command-handler|decider|errors)/],
   ['queries (read models to JSON)', /src\/queries\//],
   ['HTTP routes and middleware (Bazaar)', /src\/http\//],
-  ['JWT (jose, WebCrypto)', /node_modules\/jose\/|node:internal\/crypto\/(webcrypto|mac|keys|util)|js_transferable/],
+  ['JWT (fast-jwt, node:crypto)', /node_modules\/fast-jwt\/|node:internal\/crypto\/(webcrypto|mac|keys|util|hash)|js_transferable/],
   ['request validation (zod)', /node_modules\/(zod|@hono\/zod)/],
   ['HTTP framework (Hono, node-server, undici Request)', /node_modules\/(hono|@hono\/node-server)\/|undici|webstreams/],
   ['logging (pino)', /node_modules\/(pino|sonic-boom|thread-stream)/],

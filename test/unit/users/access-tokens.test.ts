@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { jwtTokenService } from '../../../src/commands/users/tokens.js';
 import { UnauthenticatedError } from '../../../src/kernel/errors.js';
@@ -21,6 +22,30 @@ describe('access tokens', () => {
     const [header, , signature] = token.split('.');
     const claims = Buffer.from(JSON.stringify({ sub: 'u-1', roles: ['admin'], typ: 'access', iss: 'bazaar', exp: 4102444800 })).toString('base64url');
     await expect(tokens.verifyAccessToken(`${header}.${claims}.${signature}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it("refuses unsigned tokens, other algorithms, another issuer, a refresh-typed token and one issued already expired", async () => {
+    const tokens = jwtTokenService(secret);
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const hmac = (alg: 'sha256' | 'sha512', input: string) => createHmac(alg, secret).update(input).digest('base64url');
+    const claims = { sub: 'u-1', roles: ['admin'], typ: 'access', iss: 'bazaar', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 };
+    const signed = (header: unknown, payload: unknown, alg: 'sha256' | 'sha512' = 'sha256') => {
+      const input = `${encode(header)}.${encode(payload)}`;
+      return `${input}.${hmac(alg, input)}`;
+    };
+    expect(await tokens.verifyAccessToken(signed({ alg: 'HS256', typ: 'JWT' }, claims))).toEqual({ userId: 'u-1', roles: ['admin'] }); // the forge below is right but for one thing each
+    const refused = [
+      `${encode({ alg: 'none' })}.${encode(claims)}.`,
+      signed({ alg: 'HS512' }, claims, 'sha512'),
+      signed({ alg: 'HS256' }, { ...claims, iss: 'elsewhere' }),
+      signed({ alg: 'HS256' }, { ...claims, typ: 'refresh' }),
+      signed({ alg: 'HS256' }, { ...claims, exp: undefined }),
+      'not.a.token',
+      '',
+    ];
+    for (const token of refused) await expect(tokens.verifyAccessToken(token), token).rejects.toThrow(/invalid access token/);
+    const expired = await tokens.issueAccessToken({ userId: 'u-1', roles: ['customer'] }, new Date(Date.now() - 3600_000));
+    await expect(tokens.verifyAccessToken(expired)).rejects.toThrow(/expired/);
   });
 
   it('refuses a remembered token once it expires', async () => {
