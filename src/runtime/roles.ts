@@ -15,6 +15,7 @@ import { resumeInterruptedJobs } from '../commands/catalog/bulk/worker.js';
 import type { Metrics } from '../http/metrics.js';
 import { LeaseKeeper, Leases, type OwnedTask } from './lease.js';
 import { startAutoCompleteSweeper } from '../commands/fulfillment/reactors.js';
+import { startGateRepairer } from '../commands/flash-sales/flash-sales.js';
 
 export type Role = Config['BAZAAR_ROLE'];
 export const ROLES: readonly Role[] = ['api', 'projector', 'reactors', 'all'];
@@ -106,7 +107,7 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
     tasks.push({
       name: SWEEPERS_LEASE,
       async start() {
-        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps), startAutoCompleteSweeper(deps)];
+        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps), startAutoCompleteSweeper(deps), startGateRepairer(deps)];
         resumeInterruptedJobs(deps)
           .then((resumed) => resumed > 0 && logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs'))
           .catch((error: unknown) => logger.error({ err: error }, 'could not resume bulk jobs'));

@@ -17,7 +17,8 @@ import {
 } from '../../domain/flash-sales/flash-sale.js';
 import { lookupSku } from '../catalog/lookups.js';
 import { FLASH_SALES, type FlashSaleDoc } from '../../projections/flash-sales/flash-sales.js';
-import { countFromEvents, forgetSchedule, gateKey, gateTokens, rebuildGate } from './gate.js';
+import { countFromEvents, forgetSchedule, gateKey, gateTokens, rebuildGate, repairGate, type GateSample } from './gate.js';
+import { every, type Periodic } from '../../kernel/periodic.js';
 
 /** Flash sales (admin): create, end early, read with the gate's figures; the gate itself is in gate.ts. */
 export interface CreateFlashSaleInput {
@@ -142,6 +143,31 @@ async function resource(deps: Deps, state: Extract<FlashSale, { status: 'active'
  * when it is missing (the embedded KeyValue lives in the process). Sales come from the `flash_sales` view.
  * Returns how many gates it checked.
  */
+/** Runs `repairGate` over the running sales (the sweepers do, every GATE_REPAIR_INTERVAL_MS). Returns the units given back. */
+export async function repairGates(deps: Deps, samples: Map<string, GateSample>, now = deps.clock.now().getTime()): Promise<number> {
+  const at = new Date(now).toISOString();
+  let returned = 0;
+  let cursor: string | null = null;
+  do {
+    const page: { items: FlashSaleDoc[]; nextCursor: string | null } = await deps.views.find<FlashSaleDoc>(FLASH_SALES, { where: { open: true }, limit: 100, cursor });
+    for (const doc of page.items) {
+      const { state } = await deps.handlers.flashSale.load(flashSaleStream(doc.id));
+      if (state.status !== 'active' || phaseAt(state, at) !== 'running') continue;
+      returned += await repairGate(deps, scheduled(state), samples, now);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return returned;
+}
+
+export const GATE_REPAIR_INTERVAL_MS = 10_000;
+
+/** The gate repair under the sweepers' lease (unref'd; `stop` waits for a running round). */
+export function startGateRepairer(deps: Deps, intervalMs = GATE_REPAIR_INTERVAL_MS): Periodic {
+  const samples = new Map<string, GateSample>();
+  return every(intervalMs, () => repairGates(deps, samples), { logger: deps.logger, failure: 'flash-sale gate repair failed' });
+}
+
 export async function rebuildGates(deps: Deps, options: { waitMs?: number } = {}): Promise<number> {
   await deps.projections.waitFor(await deps.store.headPosition(), options.waitMs ?? 5000, ['flash_sales']);
   const at = deps.clock.now().toISOString();

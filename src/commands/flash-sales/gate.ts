@@ -14,7 +14,8 @@ import { flashSaleStream, runningSale, skuFlashSalesStream, tokensLeft, unitsHel
  * The counter is derived state: `quantity − units held under the sale` (reservations in its window not
  * released), computed from the inventory stream (`rebuildGate`). It is written with SET NX, so several
  * processes rebuilding at once agree; it is rebuilt at start-up (`rebuildGates`) and lazily whenever the
- * key is missing (the embedded KeyValue after a restart, or Redis restarted without persistence).
+ * key is missing (the embedded KeyValue after a restart, or Redis restarted without persistence). Tokens
+ * lost by a checkout that crashed before reserving come back through `repairGate` (the sweepers).
  *
  * Which sale runs on a SKU is read from the SKU's schedule stream and kept in-process for
  * SCHEDULE_CACHE_MS, so a refused buyer costs one KeyValue call and no store read. This process forgets
@@ -27,6 +28,8 @@ const SCHEDULE_CACHE_SIZE = 50_000;
 const GATE_TTL_AFTER_END_MS = 24 * 60 * 60 * 1000;
 
 export const gateKey = (flashSaleId: string) => `flashsale:${flashSaleId}:tokens`;
+/** Units the gate has admitted, ever (a tally: activity that `repairGates` must not mistake for lost tokens). */
+export const admitsKey = (flashSaleId: string) => `flashsale:${flashSaleId}:admits`;
 
 interface CachedSchedule {
   state: SkuFlashSales;
@@ -193,6 +196,55 @@ export async function admit(deps: Pick<Deps, 'store' | 'kv' | 'handlers' | 'logg
     }
     gateObservers.get(deps.handlers)?.admitted(sale.flashSaleId, line.quantity);
     taken.push({ sale, count: line.quantity });
+    const ttlMs = gateTtlMs(sale, Date.now());
+    await deps.kv.incr(admitsKey(sale.flashSaleId), line.quantity, ttlMs === undefined ? {} : { ttlMs }).catch((error: unknown) => {
+      // Only a hint for repairGate (the deficit of an admission in flight moves anyway): the checkout goes on.
+      deps.logger.warn({ err: error, flashSaleId: sale.flashSaleId }, 'could not tally a flash-sale admission');
+    });
   }
   return taken.length === 0 ? null : { taken, giveBack };
+}
+
+/** A gate's deficit (tokens the events leave minus tokens at the gate) and admissions tally at one look. */
+export interface GateSample {
+  at: number;
+  deficit: number;
+  admits: number;
+}
+
+/** Longer than any checkout takes from its gate tokens to its reservation: a deficit this old with no admission since is lost. */
+export const GATE_QUIET_MS = 60_000;
+
+/**
+ * Gives back tokens lost by a checkout that crashed between taking them and appending its reservation (no
+ * reservation, so no release will ever return them). The gate then holds fewer tokens than the events
+ * leave: a deficit. Checkouts in flight make one too, but each ends within GATE_QUIET_MS, reserving
+ * (the events count it) or giving back (the gate counts it), and either way the deficit moves. So a
+ * deficit that stays the same over GATE_QUIET_MS while the admissions tally stays the same is lost
+ * tokens, and goes back. `samples` is the sweeper's memory from one look to the next. Returns the units given back.
+ */
+export async function repairGate(deps: Pick<Deps, 'store' | 'kv' | 'logger'>, sale: ScheduledFlashSale, samples: Map<string, GateSample>, now: number): Promise<number> {
+  const id = sale.flashSaleId;
+  const counter = await deps.kv.get(gateKey(id));
+  if (counter === null) {
+    samples.delete(id); // missing: rebuilt from the events by the next checkout or start-up
+    return 0;
+  }
+  const { tokens } = await countFromEvents(deps, sale);
+  const admits = Number((await deps.kv.get(admitsKey(id))) ?? 0);
+  const deficit = tokens - Number(counter);
+  const previous = samples.get(id);
+  if (deficit <= 0) {
+    samples.delete(id);
+    return 0;
+  }
+  if (!previous || previous.deficit !== deficit || previous.admits !== admits) {
+    samples.set(id, { at: now, deficit, admits });
+    return 0;
+  }
+  if (now - previous.at < GATE_QUIET_MS) return 0;
+  samples.delete(id);
+  await deps.kv.returnTokens(gateKey(id), deficit);
+  deps.logger.warn({ flashSaleId: id, units: deficit }, 'flash-sale gate: tokens of a checkout that never reserved given back');
+  return deficit;
 }
