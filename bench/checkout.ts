@@ -28,7 +28,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { parseArgs, type BenchArgs } from './lib/args.js';
 import { cpuBusy, cpuSample, machineInfo, machineMarkdown, otherCores } from './lib/machine.js';
@@ -98,20 +97,21 @@ interface Buyer {
 
 async function serveMode(): Promise<void> {
   const { loadConfig } = await import('../src/config.js');
-  const { buildRuntime } = await import('../src/main.js');
+  const { startServer } = await import('../src/main.js');
   const { createApp } = await import('../src/http/app.js');
-  const { createLogger } = await import('../src/logger.js');
-  const { serve } = await import('@hono/node-server');
   const { userStream } = await import('../src/domain/users/user.js');
   const { inventoryStream, available } = await import('../src/domain/inventory/inventory.js');
   const { hashPassword } = await import('../src/commands/users/passwords.js');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-checkout-'));
-  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', BAZAAR_LIMITS: 'relaxed' }, { readDotEnv: false });
-  const runtime = await buildRuntime(config, createLogger(config.LOG_LEVEL));
-  const { deps } = runtime;
-  await deps.projections.start();
-  const app = createApp(deps);
+  const config = loadConfig(
+    { BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', BAZAAR_LIMITS: 'relaxed', PORT: '0', HOST: '127.0.0.1', BAZAAR_PROJECTOR_THREAD: process.env.BAZAAR_PROJECTOR_THREAD },
+    { readDotEnv: false },
+  );
+  // What `bazaar serve` runs (role all: projections on their own thread, reactors and sweepers here).
+  const running = await startServer(config);
+  const { deps } = running.runtime;
+  const app = createApp(deps); // the set-up's admin calls, in-process
   const admin = await deps.tokens.issueAccessToken({ userId: 'bench-admin', roles: ['admin'] }, new Date());
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await app.request(path, { method, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -216,13 +216,11 @@ async function serveMode(): Promise<void> {
     }
   }
 
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  server.once('listening', () => process.send!({ port: (server.address() as AddressInfo).port }));
+  process.send!({ port: running.port });
   process.on('message', (message: { id: number; request: Request }) => {
     void (async () => {
       if (message.request.type === 'stop') {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await runtime.close();
+        await running.close();
         rmSync(dataDir, { recursive: true, force: true });
         process.send!({ id: message.id, result: null }, () => process.exit(0));
         return;
@@ -640,7 +638,8 @@ function report(input: {
       ['l', 'r', 'r'],
     ),
     '',
-    `Setup: one server process (\`buildRuntime\` + \`createApp\`, embedded default: SQLite event and view stores in a temp dir, in-process KeyValue, projections running), ` +
+    `Setup: one server process started as \`bazaar serve\` starts it (\`startServer\`, role all: embedded default, SQLite event, view and search stores in a temp dir, in-process KeyValue; ` +
+      `the projections on their own worker thread (\`BAZAAR_PROJECTOR_THREAD=${process.env.BAZAAR_PROJECTOR_THREAD ?? 'on'}\`), the reactors and sweepers on the API thread), ` +
       `\`BAZAAR_LIMITS=relaxed\`, \`NODE_ENV=production\`, \`LOG_LEVEL=info\` with stdout on /dev/null (every access-log line is built and discarded). ` +
       `${input.skuCount} listed SKUs with ample stock, ${int(input.buyerCount)} buyers with access tokens, used round-robin in disjoint slices ` +
       '(the per-user velocity rule, 30 orders / 10 min, stays on in relaxed mode). Every request is one line of quantity 1, the current price, ' +

@@ -19,6 +19,8 @@ const ConfigSchema = z.object({
   BAZAAR_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(5000),
   BAZAAR_NODE_ID: z.coerce.number().int().min(0).max(1023).default(0),
   BAZAAR_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  /** Role `all`: the projections run in a worker thread (a second core) instead of on the API's event loop. */
+  BAZAAR_PROJECTOR_THREAD: z.enum(['on', 'off']).default('on'),
   /** With this set, SIGUSR2 starts a CPU profile and the next SIGUSR2 writes it here (docs/operations.md). */
   BAZAAR_CPU_PROFILE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

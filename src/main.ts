@@ -55,6 +55,7 @@ import { createMetrics } from './http/metrics.js';
 import { sqliteKeyValue } from './adapters/keyvalue/sqlite.js';
 import { startWalCheckpointer } from './adapters/sqlite/wal-checkpointer.js';
 import { embeddedKeyValueFile, instrument, roleDuties, startRole } from './runtime/roles.js';
+import { startProjectorThread } from './runtime/projector-thread.js';
 import { createOpsApp } from './runtime/ops-app.js';
 import { profileOnSignal } from './runtime/cpu-profile.js';
 
@@ -67,13 +68,21 @@ export interface Runtime {
 }
 
 /** The composition root: the only place that chooses adapters (embedded default, or production engines by URL). */
-export async function buildRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Runtime> {
+/** What a runtime built for a projector thread takes from its parent instead of opening it. */
+export interface RuntimeOverrides {
+  /** The parent thread's KeyValue (its in-process store is not shared otherwise). */
+  kv?: KeyValue;
+  /** The parent runs the WAL checkpointer of the embedded files. */
+  walCheckpointer?: boolean;
+}
+
+export async function buildRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL), overrides: RuntimeOverrides = {}): Promise<Runtime> {
   mkdirSync(config.BAZAAR_DATA_DIR, { recursive: true });
   const closers: Array<() => Promise<void>> = [];
 
   const store = await eventStoreFor(config, logger);
   const views = await viewStoreFor(config, logger);
-  const kv = await keyValueFor(config, logger);
+  const kv = overrides.kv ?? (await keyValueFor(config, logger));
   closers.push(() => kv.close(), () => views.close(), () => store.close());
   const searchIndex = await searchIndexFor(config, logger);
   closers.push(() => searchIndex.close());
@@ -82,7 +91,7 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
     ...(config.MONGODB_URL ? [] : ['views.db']),
     ...(config.ELASTICSEARCH_URL ? [] : ['search.db']),
   ].map((name) => join(config.BAZAAR_DATA_DIR, name));
-  if (embeddedFiles.length > 0) {
+  if (embeddedFiles.length > 0 && overrides.walCheckpointer !== false) {
     const checkpointer = startWalCheckpointer(embeddedFiles);
     closers.push(() => checkpointer.stop());
   }
@@ -232,13 +241,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const duties = roleDuties(config.BAZAAR_ROLE);
   const metrics = createMetrics();
   instrument(deps, metrics);
-  const role = await startRole(deps, config.BAZAAR_ROLE, { metrics });
+  const projectorThread = config.BAZAAR_ROLE === 'all' && config.BAZAAR_PROJECTOR_THREAD === 'on' ? await startProjectorThread(deps) : null;
+  const role = await startRole(deps, config.BAZAAR_ROLE, { metrics, projectionsElsewhere: projectorThread !== null });
   if (config.BAZAAR_BOOTSTRAP_ADMIN && duties.api) {
     const separator = config.BAZAAR_BOOTSTRAP_ADMIN.indexOf(':');
     const email = config.BAZAAR_BOOTSTRAP_ADMIN.slice(0, separator);
     const password = config.BAZAAR_BOOTSTRAP_ADMIN.slice(separator + 1);
     const admin = await ensureAdmin(deps, { email, password }, { actor: { id: 'system', role: 'system' }, correlationId: 'bootstrap-admin' }).catch(async (error: unknown) => {
       await role.stop();
+      await projectorThread?.stop();
       await runtime.close();
       throw error instanceof DomainError ? new ConfigError(`BAZAAR_BOOTSTRAP_ADMIN: ${error.message}`) : error;
     });
@@ -265,6 +276,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       stopProfiling();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await role.stop();
+      await projectorThread?.stop();
       await runtime.close();
     },
   };

@@ -51,6 +51,7 @@ export class ProjectionRunner {
   private readonly waiters = new Set<() => void>();
   private head = 0;
   private stopped = true;
+  private appliedListener: ((name: string, checkpoint: number) => void) | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -91,6 +92,23 @@ export class ProjectionRunner {
   /** Whether the projection runs in this process. */
   isRunning(name: string): boolean {
     return Boolean(this.entry(name).subscription);
+  }
+
+  /**
+   * Calls `listener` after every batch a projection running here applies, with its new checkpoint (a
+   * projector thread tells the API thread this way; see `follow`). Replaces an earlier listener.
+   */
+  onApplied(listener: (name: string, checkpoint: number) => void): void {
+    this.appliedListener = listener;
+  }
+
+  /** Another thread or process that runs `name` reports its checkpoint: waiters for it wake at once. */
+  follow(name: string, checkpoint: number): void {
+    const entry = this.entry(name);
+    if (entry.subscription || entry.rebuilding || checkpoint <= entry.checkpoint) return;
+    entry.checkpoint = checkpoint;
+    this.head = Math.max(this.head, checkpoint);
+    this.wake();
   }
 
   /** Someone waits in `waitFor` (an observer polls faster then). */
@@ -210,6 +228,7 @@ export class ProjectionRunner {
         entry.error = undefined;
         this.head = Math.max(this.head, entry.checkpoint);
         this.wake();
+        this.appliedListener?.(entry.target.name, entry.checkpoint);
       },
       { after: entry.checkpoint, batchSize: this.options.batchSize ?? 500 },
     );

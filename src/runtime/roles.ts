@@ -87,9 +87,10 @@ export interface RunningRole {
  * role waits as a hot standby; plus the checkpoint follower every role needs. Resolves once the first
  * round of leases is taken (a lone `all` process runs everything from then on).
  */
-export async function startRole(deps: Deps, role: Role, options: { metrics?: Metrics; leaseTtlMs?: number } = {}): Promise<RunningRole> {
+export async function startRole(deps: Deps, role: Role, options: { metrics?: Metrics; leaseTtlMs?: number; projectionsElsewhere?: boolean } = {}): Promise<RunningRole> {
   const { config, logger, projections } = deps;
-  const duties = roleDuties(role);
+  // A projector thread of this process runs the projections (src/runtime/projector-thread.ts).
+  const duties = { ...roleDuties(role), ...(options.projectionsElsewhere ? { projections: false } : {}) };
   // Leases must be seen by every process: Redis when configured, else the shared SQLite file on this machine.
   let leaseKv: KeyValue = deps.kv;
   let ownLeaseKv: KeyValue | null = null;

@@ -192,6 +192,54 @@ describe('bazaar serve', () => {
   });
 });
 
+describe('bazaar serve: the projections on their own thread', () => {
+  it('runs them on the projector thread, and reads its writes at once: product page, product cache, search, readiness', async () => {
+    const server = await startServer({ BAZAAR_DATA_DIR: tempDataDir(), BAZAAR_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`, LOG_LEVEL: 'info' });
+    await until(() => server.output().includes('"thread":"projector"') && server.output().includes('"role":"all"'));
+    const lines = server.output().split('\n').filter((line) => line.includes('"msg":"role started"')).map((line) => JSON.parse(line) as { thread?: string; running: string[] });
+    const projector = lines.find((line) => line.thread === 'projector')!;
+    const api = lines.find((line) => line.thread === undefined)!;
+    expect(projector.running).toEqual(expect.arrayContaining(['orders', 'catalog', 'search']));
+    expect(api.running).toEqual(expect.arrayContaining(['payment-transfers', 'sweepers']));
+    expect(api.running).not.toContain('orders');
+
+    const admin = (await call(server, 'POST', '/api/v1/auth/login', { body: { identifier: ADMIN.email, password: ADMIN.password } })).body.accessToken as string;
+    const create = async (path: string, body: unknown) => {
+      const created = await call(server, 'POST', `/api/v1/admin${path}`, { token: admin, body });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body;
+    };
+    const root = await create('/categories', { name: '服装' });
+    const leaf = await create('/categories', { name: 'T恤', parentId: root.id });
+    await create('/attributes', { categoryId: leaf.id, name: '颜色', kind: 'sales', values: ['红色'] });
+    const brand = await create('/brands', { name: 'Threadco' });
+    const product = await create('/products', {
+      title: '线程 T恤',
+      categoryId: leaf.id,
+      brandId: brand.id,
+      attributes: {},
+      description: 'e2e',
+      images: ['https://img.example.com/tee.png'],
+      status: 'listed',
+      skus: [{ skuCode: 'THR-1', salesAttributes: { 颜色: '红色' }, price: { amount: 1990, currency: 'CNY' }, stock: 3 }],
+    });
+    const fresh = (position: string) => ({ headers: { 'X-Min-Position': position } });
+    const page = await call(server, 'GET', `/api/v1/products/${product.id}`, fresh(product.position));
+    expect([page.status, page.headers.get('x-consistency')]).toEqual([200, 'consistent']);
+    expect(page.body.title).toBe('线程 T恤');
+
+    // the product page is cached; the projector thread marks it changed in the API thread's KeyValue
+    const edited = await call(server, 'PATCH', `/api/v1/admin/products/${product.id}`, { token: admin, body: { title: '线程 T恤 二代' } });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    const again = await call(server, 'GET', `/api/v1/products/${product.id}`, fresh(edited.body.position));
+    expect([again.body.title, again.headers.get('x-consistency')]).toEqual(['线程 T恤 二代', 'consistent']);
+    const found = await call(server, 'GET', `/api/v1/products/search?q=${encodeURIComponent('二代')}`, fresh(edited.body.position));
+    expect(found.body.hits.map((hit: { id: string }) => hit.id)).toEqual([product.id]);
+    expect((await call(server, 'GET', '/readyz')).body.status).toBe('ready');
+    expect(await stop(server)).toBe(0);
+  });
+});
+
 describe('bazaar serve with BAZAAR_CPU_PROFILE_DIR', () => {
   it('profiles between two SIGUSR2 and writes a CPU profile of that window', async () => {
     const profiles = tempDataDir();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { v7 as timeOrderedUuid } from 'uuid';
+import { uuid7 } from '../../kernel/uuid7.js';
 import type Database from 'better-sqlite3';
 import type {
   AppendResult,
@@ -132,7 +132,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
           position = Number(
             insert.run({
               // time-ordered: each insert lands at the right edge of the UNIQUE(id) index instead of on a random page
-              id: event.id ?? timeOrderedUuid(),
+              id: event.id ?? uuid7(),
               streamId,
               revision,
               type: event.type,

@@ -128,6 +128,27 @@ describe('ProjectionRunner', () => {
     expect(await views.get('totals', 'all')).toMatchObject({ count: 150, lastPosition: head });
   });
 
+  it('reports what it applies (onApplied), and a runner that does not run a projection follows it (follow)', async () => {
+    const { store, views, runner } = setup();
+    const reported: Array<[string, number]> = [];
+    runner.onApplied((name, checkpoint) => reported.push([name, checkpoint]));
+    await runner.start();
+    await appendMany(store, 10);
+    const head = await store.headPosition();
+    expect(await runner.waitFor(head, 5000)).toBe(true);
+    expect(reported.at(-1)).toEqual(['tally', head]);
+
+    // another thread's runner over the same read model, not running the projection: it waits until told
+    const follower = new ProjectionRunner(store, [viewProjectionTarget(tally, views)]);
+    const waiting = follower.waitFor(head, 5000);
+    follower.follow('tally', head - 1);
+    expect(follower.checkpoint('tally')).toBe(head - 1);
+    follower.follow('tally', head);
+    expect(await waiting).toBe(true);
+    follower.follow('tally', head - 5); // never backwards
+    expect(follower.checkpoint('tally')).toBe(head);
+  });
+
   it('waitFor answers true once applied and false when it cannot catch up in time; status shows lag', async () => {
     const { store, runner } = setup();
     await runner.start();
