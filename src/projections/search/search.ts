@@ -61,8 +61,11 @@ export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIn
       const { products, changed, viaCategories } = await affectedProducts(events, entries);
       await markProductsChanged(kv, changed);
 
-      // A product whose entry kept its position (a stock count moved, in stock before and after) keeps its document.
-      const ids = [...products].filter((id) => viaCategories.has(id) || !entries.keptPosition(SEARCH_PRODUCTS, id));
+      // A product whose entry kept its position (a stock count moved, in stock before and after) keeps its
+      // document; unless the index is behind the state (a crash between the two commits): then the documents
+      // of this batch's products may never have been written, whatever this batch changed in their entries.
+      const indexBehind = at.documents < at.state;
+      const ids = [...products].filter((id) => indexBehind || viaCategories.has(id) || !entries.keptPosition(SEARCH_PRODUCTS, id));
       for (let start = 0; ; start += WRITE_CHUNK) {
         const docs: ProductSearchDocument[] = [];
         for (const id of ids.slice(start, start + WRITE_CHUNK)) {
