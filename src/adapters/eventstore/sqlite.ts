@@ -150,7 +150,21 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     return outcomes;
   });
 
+  // The group commit runs at the first of: the check phase (setImmediate: at once when the loop is quiet)
+  // or the timers phase (a 0 ms timer: under load, before the next poll phase reads new requests). An append
+  // made by a request that appends several times in a row (checkout: the reservation, then the pay order
+  // and its orders) thus waits for the requests already in flight, not for every one that arrived meanwhile.
+  let flushImmediate: NodeJS.Immediate | null = null;
+  let flushTimer: NodeJS.Timeout | null = null;
+  function scheduleFlush(): void {
+    flushImmediate = setImmediate(flush);
+    flushTimer = setTimeout(flush, 0);
+  }
+
   function flush(): void {
+    if (flushImmediate) clearImmediate(flushImmediate);
+    if (flushTimer) clearTimeout(flushTimer);
+    flushImmediate = flushTimer = null;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
@@ -204,7 +218,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   function enqueue(appends: StreamAppend[]): Promise<AppendResult[]> {
     if (closed) return Promise.reject(new Error('event store is closed'));
     return new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
+      if (pending.length === 0) scheduleFlush();
       pending.push({ appends, resolve, reject });
     });
   }
