@@ -138,25 +138,25 @@ async function resource(deps: Deps, state: Extract<FlashSale, { status: 'active'
   };
 }
 
-/**
- * Start-up (src/main.ts): makes sure every sale not over has its gate counter, rebuilt from the events
- * when it is missing (the embedded KeyValue lives in the process). Sales come from the `flash_sales` view.
- * Returns how many gates it checked.
- */
-/** Runs `repairGate` over the running sales (the sweepers do, every GATE_REPAIR_INTERVAL_MS). Returns the units given back. */
-export async function repairGates(deps: Deps, samples: Map<string, GateSample>, now = deps.clock.now().getTime()): Promise<number> {
-  const at = new Date(now).toISOString();
-  let returned = 0;
+/** The sales not over at `at` (from the `flash_sales` view, as their streams hold them), with their phase. */
+async function* salesNotOver(deps: Deps, at: string): AsyncGenerator<{ sale: ScheduledFlashSale; running: boolean }> {
   let cursor: string | null = null;
   do {
     const page: { items: FlashSaleDoc[]; nextCursor: string | null } = await deps.views.find<FlashSaleDoc>(FLASH_SALES, { where: { open: true }, limit: 100, cursor });
     for (const doc of page.items) {
       const { state } = await deps.handlers.flashSale.load(flashSaleStream(doc.id));
-      if (state.status !== 'active' || phaseAt(state, at) !== 'running') continue;
-      returned += await repairGate(deps, scheduled(state), samples, now);
+      if (state.status !== 'active') continue;
+      const phase = phaseAt(state, at);
+      if (phase !== 'ended') yield { sale: scheduled(state), running: phase === 'running' };
     }
     cursor = page.nextCursor;
   } while (cursor);
+}
+
+/** Runs `repairGate` over the running sales (the sweepers do, every GATE_REPAIR_INTERVAL_MS). Returns the units given back. */
+export async function repairGates(deps: Deps, samples: Map<string, GateSample>, now = deps.clock.now().getTime()): Promise<number> {
+  let returned = 0;
+  for await (const { sale, running } of salesNotOver(deps, new Date(now).toISOString())) if (running) returned += await repairGate(deps, sale, samples, now);
   return returned;
 }
 
@@ -168,20 +168,17 @@ export function startGateRepairer(deps: Deps, intervalMs = GATE_REPAIR_INTERVAL_
   return every(intervalMs, () => repairGates(deps, samples), { logger: deps.logger, failure: 'flash-sale gate repair failed' });
 }
 
+/**
+ * Start-up (src/main.ts): makes sure every sale not over has its gate counter, rebuilt from the events
+ * when it is missing (the embedded KeyValue lives in the process). Sales come from the `flash_sales` view.
+ * Returns how many gates it checked.
+ */
 export async function rebuildGates(deps: Deps, options: { waitMs?: number } = {}): Promise<number> {
   await deps.projections.waitFor(await deps.store.headPosition(), options.waitMs ?? 5000, ['flash_sales']);
-  const at = deps.clock.now().toISOString();
   let checked = 0;
-  let cursor: string | null = null;
-  do {
-    const page: { items: FlashSaleDoc[]; nextCursor: string | null } = await deps.views.find<FlashSaleDoc>(FLASH_SALES, { where: { open: true }, limit: 100, cursor });
-    for (const doc of page.items) {
-      const { state } = await deps.handlers.flashSale.load(flashSaleStream(doc.id));
-      if (state.status !== 'active' || phaseAt(state, at) === 'ended') continue;
-      if ((await deps.kv.get(gateKey(doc.id))) === null) await rebuildGate(deps, scheduled(state));
-      checked++;
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  for await (const { sale } of salesNotOver(deps, deps.clock.now().toISOString())) {
+    if ((await deps.kv.get(gateKey(sale.flashSaleId))) === null) await rebuildGate(deps, sale);
+    checked++;
+  }
   return checked;
 }
