@@ -16,6 +16,7 @@ import type {
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
+import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
 import { assertDistinctStreams } from './checks.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { TailCache } from './tail-cache.js';
@@ -31,12 +32,6 @@ interface EventRow {
   recorded_at: string;
 }
 
-/** One caller's append: one stream, or several written all or none. */
-interface PendingAppend {
-  appends: StreamAppend[];
-  resolve: (results: AppendResult[]) => void;
-  reject: (error: unknown) => void;
-}
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   id: row.id,
@@ -105,26 +100,26 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
   const pollIntervalMs = options.pollIntervalMs ?? 25;
-  let pending: PendingAppend[] = [];
   let closed = false;
 
-  const writeBatch = db.transaction((batch: PendingAppend[]) => {
+  // One request is one caller's append: one stream, or several written all or none.
+  const writeBatch = db.transaction((batch: StreamAppend[][]): Array<Outcome<AppendResult[]>> => {
     const revisions = new Map<string, number>();
     const revisionOf = (streamId: string) => {
       let revision = revisions.get(streamId);
       if (revision === undefined) revisions.set(streamId, (revision = currentRevision.get(streamId)?.revision ?? -1));
       return revision;
     };
-    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
+    const outcomes: Array<Outcome<AppendResult[]>> = [];
     const recordedAt = new Date().toISOString();
-    for (const request of batch) {
+    for (const appends of batch) {
       // Every stream's expected revision is checked before anything is written: a failure writes nothing.
-      const failure = request.appends.map(({ streamId, expected }) => checkExpected(streamId, expected, revisionOf(streamId))).find(Boolean);
+      const failure = appends.map(({ streamId, expected }) => checkExpected(streamId, expected, revisionOf(streamId))).find(Boolean);
       if (failure) {
         outcomes.push({ ok: false, error: failure });
         continue;
       }
-      const results = request.appends.map(({ streamId, events }) => {
+      const results = appends.map(({ streamId, events }) => {
         let revision = revisionOf(streamId);
         let position = 0;
         for (const event of events) {
@@ -145,7 +140,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
         revisions.set(streamId, revision);
         return { nextRevision: revision, position };
       });
-      outcomes.push({ ok: true, results });
+      outcomes.push({ ok: true, value: results });
     }
     return outcomes;
   });
@@ -154,34 +149,17 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   // or the timers phase (a 0 ms timer: under load, before the next poll phase reads new requests). An append
   // made by a request that appends several times in a row (checkout: the reservation, then the pay order
   // and its orders) thus waits for the requests already in flight, not for every one that arrived meanwhile.
-  let flushImmediate: NodeJS.Immediate | null = null;
-  let flushTimer: NodeJS.Timeout | null = null;
-  function scheduleFlush(): void {
-    flushImmediate = setImmediate(flush);
-    flushTimer = setTimeout(flush, 0);
-  }
-
-  function flush(): void {
-    if (flushImmediate) clearImmediate(flushImmediate);
-    if (flushTimer) clearTimeout(flushTimer);
-    flushImmediate = flushTimer = null;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    let outcomes: ReturnType<typeof writeBatch>;
-    try {
-      outcomes = writeBatch.immediate(batch);
-    } catch (error) {
-      for (const request of batch) request.reject(error);
-      return;
-    }
-    outcomes.forEach((outcome, index) => {
-      const request = batch[index]!;
-      if (outcome.ok) request.resolve(outcome.results);
-      else request.reject(outcome.error);
-    });
-    appended.emit('append');
-  }
+  const commits = groupCommit((batch: StreamAppend[][]) => writeBatch.immediate(batch), {
+    schedule: (flush) => {
+      const immediate = setImmediate(flush);
+      const timer = setTimeout(flush, 0);
+      return () => {
+        clearImmediate(immediate);
+        clearTimeout(timer);
+      };
+    },
+    committed: () => appended.emit('append'),
+  });
 
   // Appends of other processes: one poller for every subscription, always running, so a commit that lands
   // between a subscription's read and its wait is still seen (the poller's last look was before the read:
@@ -215,13 +193,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> => tail.read(options.after ?? 0, options.maxCount ?? -1, readStore);
 
   /** Queues the appends for the next group commit (this tick's appends share one transaction). */
-  function enqueue(appends: StreamAppend[]): Promise<AppendResult[]> {
-    if (closed) return Promise.reject(new Error('event store is closed'));
-    return new Promise((resolve, reject) => {
-      if (pending.length === 0) scheduleFlush();
-      pending.push({ appends, resolve, reject });
-    });
-  }
+  const enqueue = (appends: StreamAppend[]): Promise<AppendResult[]> => (closed ? Promise.reject(new Error('event store is closed')) : commits.submit(appends));
 
   return {
     atomicAppends: true,
@@ -257,7 +229,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     },
 
     async close(): Promise<void> {
-      flush();
+      commits.flush();
       closed = true;
       clearInterval(poller);
       appended.emit('append');

@@ -9,6 +9,7 @@ import {
   type ViewWrite,
 } from '../../ports/view-store.js';
 import { decodeCursor, encodeCursor, InvalidCursor } from '../../kernel/cursor.js';
+import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -22,13 +23,11 @@ const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
 const toSqlValue = (value: FieldValue): string | number | null => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
-interface PendingCommit {
+interface ProjectionCommit {
   projection: string;
   writes: ViewWrite[];
   from: number;
   to: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -66,7 +65,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
 
   const checkpointOf = (projection: string) => selectCheckpoint.get(projection)?.position ?? 0;
 
-  const commitOne = db.transaction((commit: PendingCommit) => {
+  const commitOne = db.transaction((commit: ProjectionCommit) => {
     const actual = checkpointOf(commit.projection);
     if (actual !== commit.from) throw new CheckpointMoved(commit.projection, commit.from, actual);
     for (const write of commit.writes) {
@@ -76,35 +75,17 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     upsertCheckpoint.run(commit.projection, commit.to);
   });
   // Inside the outer transaction each commitOne is a savepoint: a failure rolls back only its own writes.
-  const commitGroup = db.transaction((batch: PendingCommit[]) =>
+  const commitGroup = db.transaction((batch: ProjectionCommit[]): Array<Outcome<void>> =>
     batch.map((commit) => {
       try {
         commitOne(commit);
-        return undefined;
+        return { ok: true, value: undefined };
       } catch (error) {
-        return error;
+        return { ok: false, error };
       }
     }),
   );
-  let pending: PendingCommit[] = [];
-
-  function flush(): void {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    let failures: unknown[];
-    try {
-      failures = commitGroup.immediate(batch);
-    } catch (error) {
-      for (const commit of batch) commit.reject(error);
-      return;
-    }
-    batch.forEach((commit, index) => {
-      const failure = failures[index];
-      if (failure === undefined) commit.resolve();
-      else commit.reject(failure);
-    });
-  }
+  const commits = groupCommit((batch: ProjectionCommit[]) => commitGroup.immediate(batch));
 
   const resetTx = db.transaction((projection: string, collections: string[]) => {
     for (const collection of collections) deleteCollection.run(collection);
@@ -176,10 +157,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     },
 
     commit(projection: string, writes: ViewWrite[], from: number, to: number) {
-      return new Promise<void>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push({ projection, writes, from, to, resolve, reject });
-      });
+      return commits.submit({ projection, writes, from, to });
     },
 
     async reset(projection: string, collections: string[]) {
@@ -191,7 +169,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     },
 
     async close() {
-      if (pending.length > 0) flush();
+      commits.flush();
       db.close();
     },
   };
