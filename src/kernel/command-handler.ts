@@ -1,6 +1,7 @@
 import type { AppendResult, EventMetadata, EventStore, StreamAppend } from '../ports/event-store.js';
 import { ConcurrencyError, VersionConflict } from './errors.js';
 import type { Decider, DomainEvent } from './decider.js';
+import { LruMap } from './lru-map.js';
 
 export interface CommandResult<Event, State> {
   /** Events this command appended (empty when its outcome already held). */
@@ -69,14 +70,16 @@ export interface Decision<Event, State> {
  * newer than the cache: its cost does not grow with the stream's length.
  */
 export class CommandHandler<Command, Event extends DomainEvent, State> {
-  private readonly cache = new Map<string, CachedStream<State>>();
+  private readonly cache: LruMap<string, CachedStream<State>>;
   private hooks: CommandHooks = {};
 
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<Command, Event, State>,
-    private readonly cacheSize = 10_000,
-  ) {}
+    cacheSize = 10_000,
+  ) {
+    this.cache = new LruMap(cacheSize);
+  }
 
   /** Installs the hooks (replacing earlier ones). */
   observe(hooks: CommandHooks): void {
@@ -93,7 +96,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
       position = recorded.position;
     }
     const loaded = { state, revision, position };
-    this.remember(streamId, loaded);
+    this.cache.set(streamId, loaded);
     return loaded;
   }
 
@@ -133,7 +136,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
       },
       committed: (appended) => {
         const next = { state: events.reduce(this.decider.evolve, current.state), revision: appended.nextRevision, position: appended.position };
-        this.remember(streamId, next);
+        this.cache.set(streamId, next);
         return { events, ...next };
       },
     };
@@ -170,7 +173,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
       try {
         const appended = await this.store.append(streamId, pending, current.revision < 0 ? 'no_stream' : current.revision);
         const next = { state, revision: appended.nextRevision, position: appended.position };
-        this.remember(streamId, next);
+        this.cache.set(streamId, next);
         return decided.map((outcome) =>
           'error' in outcome
             ? { ok: false, error: outcome.error }
@@ -190,14 +193,5 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
       throw error;
     }
     this.hooks.onRetry?.(streamId, attempt);
-  }
-
-  private remember(streamId: string, entry: CachedStream<State>): void {
-    this.cache.delete(streamId);
-    this.cache.set(streamId, entry);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
   }
 }

@@ -12,6 +12,7 @@
  */
 
 import type { ProductSearchDocument, SearchHit } from '../ports/search-index.js';
+import { LruMap } from '../kernel/lru-map.js';
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
@@ -112,8 +113,7 @@ interface Segment {
   tokens: readonly string[] | null;
 }
 
-const segmentedTexts = new Map<string, Segment[]>();
-const SEGMENTED_TEXTS_KEPT = 20_000;
+const segmentedTexts = new LruMap<string, Segment[]>(20_000);
 
 /**
  * The segments of a text (LRU): segmenting is what highlighting costs, and the titles of popular products
@@ -121,13 +121,8 @@ const SEGMENTED_TEXTS_KEPT = 20_000;
  */
 function segmented(text: string): Segment[] {
   const known = segmentedTexts.get(text);
-  if (known) {
-    segmentedTexts.delete(text);
-    segmentedTexts.set(text, known);
-    return known;
-  }
+  if (known) return known;
   const segments = [...segmenter.segment(text)].map(({ segment, isWordLike }) => ({ html: escapeHtml(segment), tokens: isWordLike === true ? tokenize(segment) : null }));
-  if (segmentedTexts.size >= SEGMENTED_TEXTS_KEPT) segmentedTexts.delete(segmentedTexts.keys().next().value!);
   segmentedTexts.set(text, segments);
   return segments;
 }

@@ -15,6 +15,7 @@ import {
   type SearchResult,
 } from '../../ports/search-index.js';
 import { documentTerms, FIELD_WEIGHTS, queryTerms, SEARCH_FIELDS, toSearchHit } from '../../search/text.js';
+import { LruMap } from '../../kernel/lru-map.js';
 
 /**
  * Embedded SearchIndex: SQLite keeps the documents, their pre-tokenized words and the checkpoints
@@ -638,19 +639,13 @@ export function sqliteSearchIndex(db: Database.Database): SearchIndex {
 
   // Parsed documents of recent hits (LRU): a results page reads twenty, and popular products come back in
   // page after page. Every change the engine applies forgets its product's entry; a new generation all.
-  const hitDocuments = new Map<string, ProductSearchDocument>();
-  const HIT_DOCUMENTS_KEPT = 20_000;
+  const hitDocuments = new LruMap<string, ProductSearchDocument>(20_000);
   const documentOf = (id: string): ProductSearchDocument | null => {
     const cached = hitDocuments.get(id);
-    if (cached) {
-      hitDocuments.delete(id);
-      hitDocuments.set(id, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const json = selectDoc.get(id);
     if (!json) return null;
     const doc = JSON.parse(json) as ProductSearchDocument;
-    if (hitDocuments.size >= HIT_DOCUMENTS_KEPT) hitDocuments.delete(hitDocuments.keys().next().value!);
     hitDocuments.set(id, doc);
     return doc;
   };

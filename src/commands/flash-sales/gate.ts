@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.js';
+import { LruMap } from '../../kernel/lru-map.js';
 import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
 import { flashSaleStream, runningSale, skuFlashSalesStream, tokensLeft, unitsHeld, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
 
@@ -36,12 +37,12 @@ interface CachedSchedule {
   loadedAt: number;
 }
 
-const schedules = new WeakMap<object, Map<string, CachedSchedule>>();
+const schedules = new WeakMap<object, LruMap<string, CachedSchedule>>();
 const rebuilds = new WeakMap<object, Map<string, Promise<number>>>();
 
-function scheduleCache(deps: Pick<Deps, 'handlers'>): Map<string, CachedSchedule> {
+function scheduleCache(deps: Pick<Deps, 'handlers'>): LruMap<string, CachedSchedule> {
   let cache = schedules.get(deps.handlers);
-  if (!cache) schedules.set(deps.handlers, (cache = new Map()));
+  if (!cache) schedules.set(deps.handlers, (cache = new LruMap(SCHEDULE_CACHE_SIZE)));
   return cache;
 }
 
@@ -52,12 +53,7 @@ export async function scheduleOf(deps: Pick<Deps, 'handlers'>, skuId: string): P
   const now = Date.now();
   if (cached && now - cached.loadedAt < SCHEDULE_CACHE_MS) return cached.state;
   const { state } = await deps.handlers.skuFlashSales.load(skuFlashSalesStream(skuId));
-  cache.delete(skuId);
   cache.set(skuId, { state, loadedAt: now });
-  if (cache.size > SCHEDULE_CACHE_SIZE) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
   return state;
 }
 

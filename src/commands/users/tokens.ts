@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { UnauthenticatedError } from '../../kernel/errors.js';
+import { LruMap } from '../../kernel/lru-map.js';
 import type { Role } from '../../domain/shared/actor.js';
 
 export interface AccessClaims {
@@ -17,7 +18,6 @@ export interface TokenService {
 
 const ISSUER = 'bazaar';
 
-const VERIFIED_TOKENS_KEPT = 20_000;
 
 /**
  * HS256 access tokens (short-lived). Refresh tokens are opaque: see newRefreshToken. Signing and verifying
@@ -30,7 +30,7 @@ export function jwtTokenService(secret: string, options: { accessTtlSeconds?: nu
   if (secret.length === 0) throw new Error('the JWT secret must not be empty');
   const sign = createSigner({ key: secret, algorithm: 'HS256' });
   const verify = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: ISSUER, requiredClaims: ['sub', 'exp'], cache: false });
-  const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
+  const verified = new LruMap<string, { claims: AccessClaims; expiresAtMs: number }>(20_000);
   const accessTokenTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
   return {
     accessTokenTtlSeconds,
@@ -55,7 +55,6 @@ export function jwtTokenService(secret: string, options: { accessTtlSeconds?: nu
       }
       if (payload.typ !== 'access' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles) || typeof payload.exp !== 'number') throw new UnauthenticatedError('invalid access token');
       const claims = Object.freeze({ userId: payload.sub, roles: Object.freeze([...(payload.roles as Role[])]) as Role[] });
-      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
       verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
       return claims;
     },

@@ -1,15 +1,16 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { LruMap } from '../../kernel/lru-map.js';
 
-/** Normalizes a phone number to E.164 (numbers without a country code are read as Chinese); null if invalid. */
-const normalizedPhones = new Map<string, string | null>();
-const NORMALIZED_PHONES_KEPT = 10_000;
+const normalizedPhones = new LruMap<string, string | null>(10_000);
 
-/** The E.164 form of a mobile number (China by default), or null. Memoized: parsing is costly and checkout validates the same numbers again and again. */
+/**
+ * The E.164 form of a mobile number (numbers without a country code are read as Chinese), or null if
+ * invalid. Memoized: parsing is costly and checkout validates the same numbers again and again.
+ */
 export function normalizePhone(input: string): string | null {
   const known = normalizedPhones.get(input);
   if (known !== undefined) return known;
   const normalized = parseMobile(input);
-  if (normalizedPhones.size >= NORMALIZED_PHONES_KEPT) normalizedPhones.delete(normalizedPhones.keys().next().value!);
   normalizedPhones.set(input, normalized);
   return normalized;
 }
