@@ -67,7 +67,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** The composition root: the only place that chooses adapters (embedded default, or production engines by URL). */
 /** What a runtime built for a projector thread takes from its parent instead of opening it. */
 export interface RuntimeOverrides {
   /** The parent thread's KeyValue (its in-process store is not shared otherwise). */
@@ -76,6 +75,7 @@ export interface RuntimeOverrides {
   walCheckpointer?: boolean;
 }
 
+/** The composition root: the only place that chooses adapters (embedded default, or production engines by URL). */
 export async function buildRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL), overrides: RuntimeOverrides = {}): Promise<Runtime> {
   mkdirSync(config.BAZAAR_DATA_DIR, { recursive: true });
   const closers: Array<() => Promise<void>> = [];

@@ -72,11 +72,19 @@ export async function runningFlashSale(deps: Pick<Deps, 'handlers'>, skuId: stri
  * sale sells them again. Called once per release, by whoever appended it. Lost tokens only make the gate
  * stricter until its counter is rebuilt from the events; a missing counter is rebuilt counting the release.
  */
-export async function returnToGate(deps: Pick<Deps, 'kv' | 'logger'>, flashSaleId: string, units: number): Promise<void> {
+async function returnToGate(deps: Pick<Deps, 'kv' | 'logger'>, flashSaleId: string, units: number): Promise<void> {
   try {
     await deps.kv.returnTokens(gateKey(flashSaleId), units);
   } catch (error) {
     deps.logger.error({ err: error, flashSaleId, units }, "could not give a cancelled order's units back to the flash-sale gate");
+  }
+}
+
+/** Gives released reservations' units back to the gates that admitted them (`saleOf`: the sale of a SKU's line, if any). */
+export async function returnReleasedToGates(deps: Pick<Deps, 'kv' | 'logger'>, released: Array<{ skuId: string; quantity: number }>, saleOf: (skuId: string) => string | undefined): Promise<void> {
+  for (const { skuId, quantity } of released) {
+    const flashSaleId = saleOf(skuId);
+    if (flashSaleId) await returnToGate(deps, flashSaleId, quantity);
   }
 }
 

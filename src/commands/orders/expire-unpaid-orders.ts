@@ -4,7 +4,7 @@ import type { FindPage } from '../../ports/view-store.js';
 import { systemActor } from '../../domain/shared/actor.js';
 import { ORDER_HOLDS, ORDERS, type OrderHoldDoc, type OrderView } from '../../projections/orders/orders.js';
 import { releaseAll } from '../inventory/reservations.js';
-import { returnToGate } from '../flash-sales/gate.js';
+import { returnReleasedToGates } from '../flash-sales/gate.js';
 import { returnPromotion } from '../promotions/promotions.js';
 import { expireOrder, loadOrder, releaseCancelled } from './orders.js';
 import { every, type Periodic } from '../../kernel/periodic.js';
@@ -73,10 +73,7 @@ async function settleHold(deps: Deps, hold: OrderHoldDoc, now: Date): Promise<bo
     // admitted go back to it (once: only what this call released).
     const at = now.toISOString();
     const released = await releaseAll(deps, Object.keys(hold.stock).map((skuId) => ({ skuId, orderId: hold.id })), 'abandoned', at, metadata);
-    for (const { skuId, quantity } of released) {
-      const flashSaleId = hold.flashSales?.[skuId];
-      if (flashSaleId) await returnToGate(deps, flashSaleId, quantity);
-    }
+    await returnReleasedToGates(deps, released, (skuId) => hold.flashSales?.[skuId]);
     if (hold.promotion) await returnPromotion(deps, { code: hold.promotion.code, redemptionId: hold.promotion.redemptionId, orderIds: [hold.id], at }, metadata);
     return true;
   }

@@ -5,7 +5,7 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { orderStream, type ActiveOrder, type OrderCommand } from '../../domain/orders/order.js';
 import { payOrderStream } from '../../domain/orders/pay-order.js';
 import { releaseAll } from '../inventory/reservations.js';
-import { returnToGate } from '../flash-sales/gate.js';
+import { returnReleasedToGates } from '../flash-sales/gate.js';
 import { returnPromotion } from '../promotions/promotions.js';
 import { ensureOrders } from './place-order.js';
 import { ORDERS, type OrderView } from '../../projections/orders/orders.js';
@@ -38,10 +38,7 @@ export async function releaseCancelled(deps: Deps, order: ActiveOrder, metadata:
   const at = deps.clock.now().toISOString();
   const reason = order.cancelReason ?? 'cancelled';
   const released = await releaseAll(deps, order.items.filter((item) => item.reserved).map((item) => ({ skuId: item.skuId, orderId: order.orderId })), reason, at, metadata);
-  for (const { skuId, quantity } of released) {
-    const flashSaleId = order.items.find((item) => item.skuId === skuId)?.flashSaleId;
-    if (flashSaleId) await returnToGate(deps, flashSaleId, quantity);
-  }
+  await returnReleasedToGates(deps, released, (skuId) => order.items.find((item) => item.skuId === skuId)?.flashSaleId);
   if (order.promotionCode && order.discount.amount > 0) {
     await returnPromotion(deps, { code: order.promotionCode, redemptionId: order.payOrderId, orderIds: [order.orderId], at }, metadata);
   }
