@@ -2,6 +2,7 @@
  * What a server's event loop went through over a measured window: how late a 1 ms timer fired (the wait
  * every callback saw on top of its own work), the garbage collector's pauses, and the CPU the process used.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 export interface LoopStats {
@@ -10,6 +11,20 @@ export interface LoopStats {
   gc: { count: number; totalMs: number; maxMs: number };
   /** CPU time of the process (all threads) per wall-clock second. */
   cpuPerSecond: number;
+  /** CPU time of the main thread (the event loop) per wall-clock second; undefined off Linux. */
+  mainThreadCpuPerSecond?: number;
+}
+
+/** CPU seconds of this process's main thread, from /proc (Linux); undefined elsewhere. */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    // utime and stime are fields 14 and 15; the command name before them is in parentheses and may hold spaces
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 export function watchLoop(): () => LoopStats {
@@ -22,15 +37,19 @@ export function watchLoop(): () => LoopStats {
   observer.observe({ entryTypes: ['gc'] });
   const startedAt = performance.now();
   const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuSeconds();
   return () => {
     delay.disable();
     observer.disconnect();
     const cpu = process.cpuUsage(cpuBefore);
     const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e5) / 10;
+    const mainAfter = mainThreadCpuSeconds();
+    const seconds = (performance.now() - startedAt) / 1000;
     return {
       delay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
       gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((sum, pause) => sum + pause, 0)), maxMs: Math.round(Math.max(0, ...pauses) * 10) / 10 },
-      cpuPerSecond: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - startedAt)) * 100) / 100,
+      cpuPerSecond: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
+      ...(mainBefore !== undefined && mainAfter !== undefined ? { mainThreadCpuPerSecond: Math.round(((mainAfter - mainBefore) / seconds) * 100) / 100 } : {}),
     };
   };
 }

@@ -16,7 +16,7 @@ import type {
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
-import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { failFastWhenBusy, groupCommit, type Outcome } from '../sqlite/group-commit.js';
 import { assertDistinctStreams } from './checks.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { TailCache } from './tail-cache.js';
@@ -149,7 +149,8 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   // or the timers phase (a 0 ms timer: under load, before the next poll phase reads new requests). An append
   // made by a request that appends several times in a row (checkout: the reservation, then the pay order
   // and its orders) thus waits for the requests already in flight, not for every one that arrived meanwhile.
-  const commits = groupCommit((batch: StreamAppend[][]) => writeBatch.immediate(batch), {
+  const withoutWaiting = failFastWhenBusy(db);
+  const commits = groupCommit((batch: StreamAppend[][], mayWait) => (mayWait ? writeBatch.immediate(batch) : withoutWaiting(() => writeBatch.immediate(batch))), {
     schedule: (flush) => {
       const immediate = setImmediate(flush);
       const timer = setTimeout(flush, 0);

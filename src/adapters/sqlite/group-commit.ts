@@ -1,34 +1,51 @@
+import type Database from 'better-sqlite3';
+
 /** What one queued request of a group commit came to. */
 export type Outcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
 
 export interface GroupCommit<Request, Result> {
   /** Queues a request for the next commit; settles with its own outcome. */
   submit(request: Request): Promise<Result>;
-  /** Commits what is queued now (the stores' close). */
+  /** Commits what is queued now, waiting for the write lock if need be (the stores' close). */
   flush(): void;
 }
+
+/** How a batch is written: `mayWait` false asks the write to fail at once with SQLITE_BUSY when the lock is taken. */
+export type BatchWrite<Request, Result> = (batch: Request[], mayWait: boolean) => Array<Outcome<Result>>;
+
+export interface GroupCommitOptions {
+  /** When the flush runs after the first request of a batch (setImmediate by default); it may schedule it more than once, and the first call commits. */
+  schedule?: (flush: () => void) => () => void;
+  /** Runs after each batch's requests are settled. */
+  committed?: () => void;
+  /** How long a batch may find the write lock taken before its requests fail with SQLITE_BUSY (ms, default 5000). */
+  busyTimeoutMs?: number;
+}
+
+const isBusy = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 
 /**
  * Group commit for the embedded SQLite stores: the requests queued until the scheduled flush are written by
  * one `write` call (one transaction), which gives each its own outcome, so one refused request fails only its
  * caller. A `write` that throws (the transaction failed) fails every request of the batch.
  *
- * `schedule` decides when the flush runs after the first request of a batch (setImmediate by default); it
- * may schedule it more than once, and the first call commits. `committed` runs after each batch's requests
- * are settled.
+ * When another connection (the projector thread, another process) holds the write lock, the batch does not
+ * wait inside SQLite: its busy handler sleeps, and a sleeping event loop stalls every request of the process.
+ * The batch goes back to the head of the queue and is tried again on a timer (backing off from 1 ms to 8 ms),
+ * with what was queued meanwhile, until `busyTimeoutMs`.
  */
-export function groupCommit<Request, Result>(
-  write: (batch: Request[]) => Array<Outcome<Result>>,
-  options: { schedule?: (flush: () => void) => () => void; committed?: () => void } = {},
-): GroupCommit<Request, Result> {
+export function groupCommit<Request, Result>(write: BatchWrite<Request, Result>, options: GroupCommitOptions = {}): GroupCommit<Request, Result> {
   const schedule = options.schedule ?? ((run: () => void) => {
     const immediate = setImmediate(run);
     return () => clearImmediate(immediate);
   });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   let pending: Array<{ request: Request; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   let cancelScheduled: (() => void) | null = null;
+  let busySince: number | null = null;
+  let busyRetries = 0;
 
-  function flush(): void {
+  function flushNow(mayWait: boolean): void {
     cancelScheduled?.();
     cancelScheduled = null;
     const batch = pending;
@@ -36,11 +53,17 @@ export function groupCommit<Request, Result>(
     if (batch.length === 0) return;
     let outcomes: Array<Outcome<Result>>;
     try {
-      outcomes = write(batch.map((queued) => queued.request));
+      outcomes = write(
+        batch.map((queued) => queued.request),
+        mayWait,
+      );
     } catch (error) {
+      if (!mayWait && isBusy(error) && retryLater(batch)) return;
+      busySince = null;
       for (const queued of batch) queued.reject(error);
       return;
     }
+    busySince = null;
     outcomes.forEach((outcome, index) => {
       const queued = batch[index]!;
       if (outcome.ok) queued.resolve(outcome.value);
@@ -49,13 +72,46 @@ export function groupCommit<Request, Result>(
     options.committed?.();
   }
 
+  /** Puts a batch that found the lock taken back in front of the queue; false once it has waited too long. */
+  function retryLater(batch: typeof pending): boolean {
+    const now = performance.now();
+    if (busySince === null) {
+      busySince = now;
+      busyRetries = 0;
+    }
+    if (now - busySince >= busyTimeoutMs) return false;
+    pending = batch.concat(pending);
+    const timer = setTimeout(() => flushNow(false), Math.min(8, 2 ** busyRetries++));
+    cancelScheduled = () => clearTimeout(timer);
+    return true;
+  }
+
   return {
     submit(request) {
       return new Promise<Result>((resolve, reject) => {
-        if (pending.length === 0) cancelScheduled = schedule(flush);
+        if (pending.length === 0) cancelScheduled = schedule(() => flushNow(false));
         pending.push({ request, resolve, reject });
       });
     },
-    flush,
+    flush: () => flushNow(true),
+  };
+}
+
+/**
+ * Runs a write transaction of `db` without waiting in SQLite's busy handler (`busy_timeout` 0 for its
+ * duration): it throws SQLITE_BUSY at once when another connection holds the write lock. Reads keep the
+ * connection's own timeout (in WAL mode they never wait for a writer).
+ */
+export function failFastWhenBusy(db: Database.Database): <T>(write: () => T) => T {
+  const waitMs = Number(db.pragma('busy_timeout', { simple: true }));
+  const noWait = db.prepare('PRAGMA busy_timeout = 0');
+  const restore = db.prepare(`PRAGMA busy_timeout = ${Math.trunc(waitMs)}`);
+  return (write) => {
+    noWait.get();
+    try {
+      return write();
+    } finally {
+      restore.get();
+    }
   };
 }

@@ -9,7 +9,7 @@ import {
   type ViewWrite,
 } from '../../ports/view-store.js';
 import { decodeCursor, encodeCursor, InvalidCursor } from '../../kernel/cursor.js';
-import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { failFastWhenBusy, groupCommit, type Outcome } from '../sqlite/group-commit.js';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -85,7 +85,8 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
       }
     }),
   );
-  const commits = groupCommit((batch: ProjectionCommit[]) => commitGroup.immediate(batch));
+  const withoutWaiting = failFastWhenBusy(db);
+  const commits = groupCommit((batch: ProjectionCommit[], mayWait) => (mayWait ? commitGroup.immediate(batch) : withoutWaiting(() => commitGroup.immediate(batch))));
 
   const resetTx = db.transaction((projection: string, collections: string[]) => {
     for (const collection of collections) deleteCollection.run(collection);
