@@ -21,10 +21,11 @@
  * from the server's token service. `--profile` profiles the server's main thread during the many-SKU
  * saturation run, the paced run and the gated flash sale (the measured windows only, not the setup) and adds where the time goes
  * to the report (raw profiles in bench/results/profiles/, for Chrome DevTools or speedscope).
+ * `BENCH_SERVER_LOG=<file>` keeps the server's log (its access log gives each request's time in the server).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,8 +255,9 @@ class Server {
     const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
       cwd: repoRoot,
       execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     });
+    if (process.env.BENCH_SERVER_LOG) child.stdout!.pipe(createWriteStream(process.env.BENCH_SERVER_LOG));
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
       child.once('message', (message) => {
@@ -335,10 +337,13 @@ function poolRow(scenario: string, connections: number, result: LoadResult, note
     createdPerSecond: created / result.seconds,
     outOfStock,
     other: result.sent - created - outOfStock,
+    otherStatuses: Object.fromEntries([...Object.entries(result.statuses).filter(([status]) => status !== '201' && status !== '409'), ...(result.failed > 0 ? [['no answer', result.failed]] : [])]),
     p50: Math.round(latency.p50),
     p90: Math.round(latency.p90),
     p99: Math.round(latency.p99),
     max: Math.round(latency.max),
+    worstPerSecond: result.worstPerSecond,
+    clientLatePerSecond: result.clientLatePerSecond,
     note,
   };
 }
@@ -353,10 +358,16 @@ export interface LoadRow {
   createdPerSecond: number;
   outOfStock: number;
   other: number;
+  /** What the other answers were (status → count; `no answer`: errors and time-outs). */
+  otherStatuses?: Record<string, number>;
   p50: number;
   p90: number;
   p99: number;
   max: number;
+  /** Open- and closed-loop runs: the worst latency of each second, ms. */
+  worstPerSecond?: number[];
+  /** The load generator's own event loop: its worst lateness in each second, ms. */
+  clientLatePerSecond?: number[];
   note: string;
   /** The server's event loop over the run. */
   loop?: LoopStats;
@@ -480,8 +491,11 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const pids = [server.child.pid!];
     const logRow = (measured: LoadRow) =>
       log(
-        `${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}` +
-          (measured.loop ? `; server loop delay p50 ${measured.loop.delay.p50} ms, p99 ${measured.loop.delay.p99} ms; GC ${measured.loop.gc.count} pauses, ${measured.loop.gc.totalMs} ms, max ${measured.loop.gc.maxMs} ms; CPU ${measured.loop.cpuPerSecond} cores (main thread ${measured.loop.mainThreadCpuPerSecond ?? '?'})` : ''),
+        `${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}${measured.other > 0 && measured.otherStatuses ? ` ${JSON.stringify(measured.otherStatuses)}` : ''}` +
+          (measured.loop ? `; server loop delay p50 ${measured.loop.delay.p50} ms, p99 ${measured.loop.delay.p99} ms; GC ${measured.loop.gc.count} pauses, ${measured.loop.gc.totalMs} ms, max ${measured.loop.gc.maxMs} ms; CPU ${measured.loop.cpuPerSecond} cores (main thread ${measured.loop.mainThreadCpuPerSecond ?? '?'})` : '') +
+          (measured.worstPerSecond ? `; worst latency per second: ${measured.worstPerSecond.join(', ')} ms` : '') +
+          (measured.clientLatePerSecond ? `; client loop late per second: ${measured.clientLatePerSecond.join(', ')} ms` : '') +
+          (measured.loop ? `; worst loop delay per second: ${measured.loop.worstDelayPerSecond.join(', ')} ms` : ''),
       );
     /** Settles the projections, then runs one scenario with the server's event loop watched. */
     const watched = async (run: () => Promise<LoadRow>): Promise<LoadRow> => {

@@ -11,6 +11,8 @@ export interface LoopStats {
   gc: { count: number; totalMs: number; maxMs: number };
   /** CPU time of the process (all threads) per wall-clock second. */
   cpuPerSecond: number;
+  /** The longest the loop was late in each second of the window (a 10 ms timer), ms: whether the stalls cluster. */
+  worstDelayPerSecond: number[];
   /** CPU time of the main thread (the event loop) per wall-clock second; undefined off Linux. */
   mainThreadCpuPerSecond?: number;
 }
@@ -36,10 +38,19 @@ export function watchLoop(): () => LoopStats {
   });
   observer.observe({ entryTypes: ['gc'] });
   const startedAt = performance.now();
+  const worstDelayPerSecond: number[] = [];
+  let lastTick = startedAt;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    const second = Math.floor((lastTick - startedAt) / 1000);
+    worstDelayPerSecond[second] = Math.max(worstDelayPerSecond[second] ?? 0, Math.round(now - lastTick - 10));
+    lastTick = now;
+  }, 10);
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
   return () => {
     delay.disable();
+    clearInterval(ticker);
     observer.disconnect();
     const cpu = process.cpuUsage(cpuBefore);
     const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e5) / 10;
@@ -48,6 +59,7 @@ export function watchLoop(): () => LoopStats {
     return {
       delay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
       gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((sum, pause) => sum + pause, 0)), maxMs: Math.round(Math.max(0, ...pauses) * 10) / 10 },
+      worstDelayPerSecond: Array.from(worstDelayPerSecond, (worst) => Math.max(0, worst ?? 0)),
       cpuPerSecond: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
       ...(mainBefore !== undefined && mainAfter !== undefined ? { mainThreadCpuPerSecond: Math.round(((mainAfter - mainBefore) / seconds) * 100) / 100 } : {}),
     };

@@ -30,15 +30,33 @@ export interface LoadResult {
   failed: number;
   /** Latency of every response, ms (paced: from when it was due). */
   latencies: number[];
+  /** The worst latency of the requests sent in each second of the run, ms: whether the slow ones cluster. */
+  worstPerSecond: number[];
+  /** The longest this (the client's) event loop was late in each second, ms: a late client sends late. */
+  clientLatePerSecond: number[];
 }
 
 interface Pool {
   send(request: LoadRequest, startedAt: number): Promise<void>;
+  /** Marks the start of the measured run (the seconds of `worstPerSecond` count from here). */
+  startClock(): number;
   result(sent: number, seconds: number): LoadResult;
   close(): void;
 }
 
 async function openPool(url: string, connections: number, timeoutMs = 30_000): Promise<Pool> {
+  let clockStart = 0;
+  const worstPerSecond: number[] = [];
+  const clientLatePerSecond: number[] = [];
+  let lastTick = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    if (clockStart > 0 && lastTick > 0) {
+      const second = Math.max(0, Math.floor((lastTick - clockStart) / 1000));
+      clientLatePerSecond[second] = Math.max(clientLatePerSecond[second] ?? 0, Math.round(now - lastTick - 10));
+    }
+    lastTick = now;
+  }, 10);
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const statuses: Record<string, number> = {};
@@ -67,11 +85,26 @@ async function openPool(url: string, connections: number, timeoutMs = 30_000): P
       if (status === null) failed++;
       else {
         statuses[status] = (statuses[status] ?? 0) + 1;
-        latencies.push(performance.now() - startedAt);
+        const latency = performance.now() - startedAt;
+        latencies.push(latency);
+        const second = Math.max(0, Math.floor((startedAt - clockStart) / 1000));
+        worstPerSecond[second] = Math.max(worstPerSecond[second] ?? 0, latency);
       }
     },
-    result: (sent, seconds) => ({ sent, seconds, statuses, failed, latencies }),
-    close: () => agent.destroy(),
+    startClock: () => (clockStart = performance.now()),
+    result: (sent, seconds) => ({
+      sent,
+      seconds,
+      statuses,
+      failed,
+      latencies,
+      worstPerSecond: Array.from(worstPerSecond, (worst) => Math.round(worst ?? 0)),
+      clientLatePerSecond: Array.from(clientLatePerSecond, (late) => Math.max(0, late ?? 0)),
+    }),
+    close: () => {
+      clearInterval(ticker);
+      agent.destroy();
+    },
   };
 }
 
@@ -88,7 +121,7 @@ export interface PacedOptions {
 export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
   const pool = await openPool(options.url, options.connections ?? 256);
   const pending = new Set<Promise<void>>();
-  const start = performance.now();
+  const start = pool.startClock();
   const total = Math.round(options.rate * options.durationSec);
   const interval = 1000 / options.rate;
   let sent = 0;
@@ -119,7 +152,7 @@ export interface ClosedOptions {
 export async function closedLoad(options: ClosedOptions): Promise<LoadResult> {
   const pool = await openPool(options.url, options.connections);
   let next = 0;
-  const start = performance.now();
+  const start = pool.startClock();
   await Promise.all(
     Array.from({ length: options.connections }, async () => {
       while (next < options.amount) {

@@ -37,6 +37,13 @@ interface Running {
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
+  /**
+   * A reactor reads again at most this long after its last batch (ms, default 20): under load every group
+   * commit wakes every subscription, and a reactor that reads and checkpoints each of them spends the API
+   * thread's time on events it mostly ignores. Its effects are commands, so a few ms more lag is free;
+   * read models are not paced (read-your-writes waits for them).
+   */
+  reactorPaceMs?: number;
   onError?: (name: string, error: unknown) => void;
   /** Delay before a failed projection is retried. */
   retryDelayMs?: number;
@@ -63,6 +70,11 @@ export class ProjectionRunner {
 
   get names(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** The read models (not the reactors): what a query's read-your-writes wait covers. */
+  get readModelNames(): string[] {
+    return [...this.running.values()].filter((entry) => (entry.target.kind ?? 'projection') === 'projection').map((entry) => entry.target.name);
   }
 
   async start(): Promise<void> {
@@ -229,6 +241,7 @@ export class ProjectionRunner {
         this.head = Math.max(this.head, entry.checkpoint);
         this.wake();
         this.appliedListener?.(entry.target.name, entry.checkpoint);
+        if (entry.target.kind === 'reactor') await pause(this.options.reactorPaceMs ?? 20);
       },
       { after: entry.checkpoint, batchSize: this.options.batchSize ?? 500 },
     );
@@ -253,3 +266,5 @@ export class ProjectionRunner {
     for (const waiter of [...this.waiters]) waiter();
   }
 }
+
+const pause = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve());

@@ -7,6 +7,8 @@ import { productStream, type ActiveProduct } from '../../domain/catalog/product.
 import type { AttributeTemplate } from '../../domain/catalog/attributes.js';
 import { userStream } from '../../domain/users/user.js';
 import { SKUS, type SkuDoc } from '../../projections/catalog/documents.js';
+import { LruMap } from '../../kernel/lru-map.js';
+import type { ViewStore } from '../../ports/view-store.js';
 
 /** Products an admin creates without naming a merchant belong to the platform's own store. */
 export const PLATFORM_MERCHANT = 'platform';
@@ -82,9 +84,20 @@ export async function ownProduct(deps: Deps, actor: CatalogActor, productId: str
   return { product: state, revision };
 }
 
+/** SKU → product is fixed when the product is created: a SKU found once is kept (per view store). */
+const knownSkus = new WeakMap<ViewStore, LruMap<string, SkuDoc>>();
+
 /** SKU → product through the catalog view; a SKU created a moment ago may not be projected yet, so wait (bounded) for the head. */
 export async function lookupSku(deps: Deps, skuId: string): Promise<SkuDoc | null> {
-  const find = () => deps.views.get<SkuDoc>(SKUS, skuId);
+  let known = knownSkus.get(deps.views);
+  if (!known) knownSkus.set(deps.views, (known = new LruMap(50_000)));
+  const remembered = known.get(skuId);
+  if (remembered) return remembered;
+  const find = async () => {
+    const doc = await deps.views.get<SkuDoc>(SKUS, skuId);
+    if (doc) known.set(skuId, Object.freeze(doc));
+    return doc;
+  };
   const found = await find();
   if (found) return found;
   const head = await deps.store.headPosition();

@@ -16,7 +16,7 @@ export function minPosition(projections: ProjectionRunner, waitMs = DEFAULT_MIN_
       if (!/^\d{1,16}$/.test(header)) {
         throw new ValidationError('X-Min-Position must be a position returned by a command', [{ path: 'X-Min-Position', message: 'must be a non-negative integer' }]);
       }
-      const caughtUp = await projections.waitFor(Number(header), waitMs);
+      const caughtUp = await projections.waitFor(Number(header), waitMs, projections.readModelNames);
       await next();
       c.header('X-Consistency', caughtUp ? 'consistent' : 'stale');
       return;

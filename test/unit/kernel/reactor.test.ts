@@ -52,4 +52,44 @@ describe('reactorTarget', () => {
     expect(await runner.waitFor(await store.headPosition(), 5000)).toBe(true);
     expect(seen.slice(before)).toEqual([7]);
   });
+
+  it('is paced: appends made while it rests come in one batch, and read-your-writes does not wait for it', async () => {
+    const store = sqliteEventStore(new Database(':memory:'));
+    const views = sqliteViewStore(new Database(':memory:'));
+    const batches: number[][] = [];
+    let pending: number[] = [];
+    const reactor: Reactor = {
+      name: 'tally',
+      handles: (event) => event.type === 'Ping',
+      async react(event) {
+        pending.push((event.data as { n: number }).n);
+      },
+    };
+    const target = reactorTarget(reactor, views);
+    const counted = {
+      ...target,
+      async apply(events: Parameters<typeof target.apply>[0], from: number) {
+        await target.apply(events, from);
+        batches.push(pending);
+        pending = [];
+      },
+    };
+    const runner = new ProjectionRunner(store, [counted], { reactorPaceMs: 200 });
+    runners.push(runner);
+    await runner.start();
+    await store.append('pings', [{ type: 'Ping', data: { n: 1 } }], 'any');
+    await runner.waitFor(await store.headPosition(), 5000, ['tally']);
+    for (let n = 2; n <= 6; n++) {
+      await store.append('pings', [{ type: 'Ping', data: { n } }], 'any');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const head = await store.headPosition();
+    // The read models are caught up (there are none) while the reactor still rests…
+    expect(runner.readModelNames).toEqual([]);
+    expect(await runner.waitFor(head, 0, runner.readModelNames)).toBe(true);
+    expect(runner.checkpoint('tally')).toBeLessThan(head);
+    // …and once it wakes, the five appends arrive together.
+    expect(await runner.waitFor(head, 5000, ['tally'])).toBe(true);
+    expect(batches).toEqual([[1], [2, 3, 4, 5, 6]]);
+  });
 });
