@@ -4,6 +4,7 @@ import { createLogger } from '../logger.js';
 import { buildRuntime } from '../main.js';
 import { remoteKeyValue } from './remote-key-value.js';
 import { startRole } from './roles.js';
+import { deprioritizeThisThread } from './thread-priority.js';
 
 /**
  * The projector thread (src/runtime/projector-thread.ts): the `projector` role of this process, on its own
@@ -14,6 +15,8 @@ const port = parentPort!;
 const { env } = workerData as { env: Record<string, string> };
 
 try {
+  // Under full load the API's event loop keeps its core; the projections catch up in the gaps.
+  deprioritizeThisThread();
   const config = loadConfig({ ...env, BAZAAR_ROLE: 'projector' }, { readDotEnv: false });
   const logger = createLogger(config.LOG_LEVEL).child({ thread: 'projector' });
   const runtime = await buildRuntime(config, logger, { kv: remoteKeyValue(port), walCheckpointer: false });

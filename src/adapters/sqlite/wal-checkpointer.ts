@@ -14,6 +14,10 @@ export interface WalCheckpointer {
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+try {
+  // a background thread: it yields its core to the API's event loop (see src/runtime/thread-priority.ts)
+  require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), 10);
+} catch { /* not Linux: no per-thread priority */ }
 const Database = require(workerData.driver);
 const databases = workerData.files.map((file) => {
   const db = new Database(file);
