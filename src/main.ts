@@ -226,6 +226,14 @@ function jwtSecretFromDataDir(dataDir: string): string {
   return secret;
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Node's 5 s default is shorter than the idle timeout of
+ * the load balancers and connection pools in front of a service (60 s is common): they reuse a connection
+ * the server is closing at that moment (a failed request), and whoever keeps a pool reopens its idle
+ * connections every few seconds. A server's keep-alive must outlast its clients'.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 export interface RunningServer {
   runtime: Runtime;
   server: ServerType;
@@ -263,7 +271,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stopProfiling = config.BAZAAR_CPU_PROFILE_DIR ? profileOnSignal(config.BAZAAR_CPU_PROFILE_DIR, config.BAZAAR_ROLE, deps.logger) : () => {};
   const app = duties.api ? createApp(deps, metrics) : createOpsApp(deps, metrics, config.BAZAAR_ROLE);
   const server = await new Promise<ServerType>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(started));
+    const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, serverOptions: { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1000 } }, () => resolve(started));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -37,9 +37,10 @@ export interface LoadResult {
 }
 
 interface Pool {
-  send(request: LoadRequest, startedAt: number): Promise<void>;
-  /** Marks the start of the measured run (the seconds of `worstPerSecond` count from here). */
-  startClock(): number;
+  /** Sends and counts the answer (`record: false`: sends only, for a warm-up). */
+  send(request: LoadRequest, startedAt: number, options?: { record: boolean }): Promise<void>;
+  /** Marks the start of the measured run (the seconds of `worstPerSecond` count from here; default now). */
+  startClock(at?: number): number;
   result(sent: number, seconds: number): LoadResult;
   close(): void;
 }
@@ -80,8 +81,9 @@ async function openPool(url: string, connections: number, timeoutMs = 30_000): P
   // Every connection is opened first: as many requests at once as there are connections.
   await Promise.all(Array.from({ length: connections }, () => exchange({ method: 'GET', path: '/healthz', headers: {} })));
   return {
-    async send(request, startedAt) {
+    async send(request, startedAt, options = { record: true }) {
       const status = await exchange(request);
+      if (!options.record) return;
       if (status === null) failed++;
       else {
         statuses[status] = (statuses[status] ?? 0) + 1;
@@ -91,7 +93,7 @@ async function openPool(url: string, connections: number, timeoutMs = 30_000): P
         worstPerSecond[second] = Math.max(worstPerSecond[second] ?? 0, latency);
       }
     },
-    startClock: () => (clockStart = performance.now()),
+    startClock: (at = performance.now()) => (clockStart = at),
     result: (sent, seconds) => ({
       sent,
       seconds,
@@ -115,20 +117,29 @@ export interface PacedOptions {
   durationSec: number;
   /** Keep-alive connections (default 256). */
   connections?: number;
+  /**
+   * Seconds at the same rate before the measured ones, not counted (default 0): the server settles from the
+   * connection storm of the pool's opening into its steady state, as an open-loop tool's calibration period.
+   */
+  warmUpSec?: number;
   request: (n: number) => LoadRequest;
 }
 
 export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
   const pool = await openPool(options.url, options.connections ?? 256);
   const pending = new Set<Promise<void>>();
-  const start = pool.startClock();
-  const total = Math.round(options.rate * options.durationSec);
   const interval = 1000 / options.rate;
+  const warmUp = Math.round(options.rate * (options.warmUpSec ?? 0));
+  const total = warmUp + Math.round(options.rate * options.durationSec);
+  const begin = performance.now();
+  const start = begin + warmUp * interval;
   let sent = 0;
   while (sent < total) {
     const now = performance.now();
-    while (sent < total && start + sent * interval <= now) {
-      const done = pool.send(options.request(sent), start + sent * interval);
+    while (sent < total && begin + sent * interval <= now) {
+      const due = begin + sent * interval;
+      if (sent === warmUp) pool.startClock(due);
+      const done = pool.send(options.request(sent), due, { record: sent >= warmUp });
       pending.add(done);
       void done.then(() => pending.delete(done));
       sent++;
@@ -138,7 +149,7 @@ export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
   const seconds = (performance.now() - start) / 1000;
   await Promise.all([...pending]);
   pool.close();
-  return pool.result(sent, seconds);
+  return pool.result(sent - warmUp, seconds);
 }
 
 export interface ClosedOptions {

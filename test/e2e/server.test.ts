@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { freePort } from '../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -171,6 +172,22 @@ describe('bazaar serve', () => {
     const metrics = await call(server, 'GET', '/metrics');
     expect(metrics.body).toContain('http_request_duration_seconds_bucket');
     expect((await call(server, 'GET', '/openapi.json')).body.openapi).toBe('3.1.0');
+  });
+
+  it('keeps idle connections open longer than the 60 s of a load balancer or a client pool', async () => {
+    const keepAlive = await new Promise<string | undefined>((resolveHeader, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http
+        .get(`${server.baseUrl}/healthz`, { agent }, (response) => {
+          response.resume();
+          response.once('end', () => {
+            agent.destroy();
+            resolveHeader(response.headers['keep-alive']);
+          });
+        })
+        .once('error', reject);
+    });
+    expect(keepAlive).toBe('timeout=65');
   });
 
   it('shuts down cleanly on SIGTERM and keeps everything across a restart (bootstrap admin created once)', async () => {
