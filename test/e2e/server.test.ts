@@ -182,7 +182,8 @@ describe('bazaar serve', () => {
           response.resume();
           response.once('end', () => {
             agent.destroy();
-            resolveHeader(response.headers['keep-alive']);
+            const header = response.headers['keep-alive'];
+            resolveHeader(Array.isArray(header) ? header.join(', ') : header);
           });
         })
         .once('error', reject);
