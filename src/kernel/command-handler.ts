@@ -120,8 +120,10 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
    * the events, the append to make, and `committed` to call with its result (it caches the new state).
    * Nothing is retried here: on a conflict the caller decides what the stored streams mean.
    */
-  async prepare(streamId: string, command: Command, options: Pick<HandleOptions, 'metadata' | 'expectedRevision'> = {}): Promise<Decision<Event, State>> {
-    const current = await this.load(streamId);
+  async prepare(streamId: string, command: Command, options: Pick<HandleOptions, 'metadata' | 'expectedRevision'> & { assumeNew?: boolean } = {}): Promise<Decision<Event, State>> {
+    // `assumeNew`: a stream named by an id just generated is decided on the initial state without a read; its
+    // append expects no stream, so should it exist after all, the append fails and nothing is written.
+    const current = options.assumeNew ? { state: this.decider.initialState(), revision: -1, position: 0 } : await this.load(streamId);
     if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
       throw new VersionConflict(options.expectedRevision, current.revision);
     }

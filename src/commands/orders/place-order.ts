@@ -305,14 +305,10 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
         },
         at,
       },
-      { metadata },
+      // Read above when an Idempotency-Key names it; else a new id. A pay order placed since fails the append.
+      { metadata, assumeNew: true },
     );
-    if (payOrder.events.length === 0) {
-      // A concurrent attempt with the same Idempotency-Key placed it first: give back ours, answer with theirs.
-      await giveBack();
-      return answerFor(deps, payOrder.current.state as ActivePayOrder, hash, metadata);
-    }
-    const placements = await Promise.all(orders.map((order) => deps.handlers.order.prepare(orderStream(order.orderId), { type: 'PlaceOrder', order, at }, { metadata })));
+    const placements = await Promise.all(orders.map((order) => deps.handlers.order.prepare(orderStream(order.orderId), { type: 'PlaceOrder', order, at }, { metadata, assumeNew: true })));
     let appended;
     try {
       appended = await deps.store.appendAll([payOrder.append, ...placements.map((placement) => placement.append)]);

@@ -37,6 +37,25 @@ function counting(store: EventStore) {
 }
 
 describe('CommandHandler', () => {
+  it('prepares a stream named by a new id without reading it; an existing one fails its append and is left whole', async () => {
+    const inner = newStore();
+    let reads = 0;
+    const store: EventStore = { ...inner, readStream: async (...args) => (reads++, inner.readStream(...args)) };
+    const handler = new CommandHandler(store, counter);
+
+    const fresh = await handler.prepare('counter-new', { type: 'Add', by: 2 }, { assumeNew: true });
+    expect(reads).toBe(0);
+    expect(fresh.append.expected).toBe('no_stream');
+    const [appended] = await store.appendAll([fresh.append]);
+    expect(fresh.committed(appended!).state).toEqual({ total: 2 });
+
+    await store.append('counter-old', [{ type: 'Added', data: { by: 5 } }], 'no_stream');
+    const wrong = await handler.prepare('counter-old', { type: 'Add', by: 1 }, { assumeNew: true });
+    await expect(store.appendAll([wrong.append])).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await inner.readStream('counter-old')).map((event) => event.data)).toEqual([{ by: 5 }]);
+    expect((await handler.load('counter-old')).state).toEqual({ total: 5 });
+  });
+
   it('creates a stream with no_stream, then appends at the revision it read', async () => {
     const handler = new CommandHandler(newStore(), counter);
     const first = await handler.handle('c-1', { type: 'Add', by: 2 });
