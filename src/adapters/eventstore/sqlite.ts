@@ -16,10 +16,11 @@ import type {
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
-import { failFastWhenBusy, groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { failFastWhenBusy } from '../sqlite/busy.js';
+import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
 import { assertDistinctStreams } from './checks.js';
 import { pollingSubscription } from './polling-subscription.js';
-import { TailCache } from './tail-cache.js';
+import { deepFreeze, TailCache } from './tail-cache.js';
 
 interface EventRow {
   position: number;
@@ -43,6 +44,42 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: JSON.parse(row.metadata) as EventMetadata,
   recordedAt: row.recorded_at,
 });
+
+/**
+ * A recorded event whose `data` and `metadata` are parsed on first use (then frozen): what the subscriptions
+ * read. A reactor or projection looks at the stream and type of every event and at the body of the few it
+ * handles; parsing every body up front (a pay order's is kilobytes) cost the API thread's reactors more than
+ * all their other work, and the parsed objects lived in the tail cache long enough to burden the collector.
+ * The event itself is frozen: to readers it is the same immutable value as an eagerly parsed one.
+ */
+function lazyRecorded(row: EventRow): RecordedEvent {
+  let dataText: string | null = row.data;
+  let metadataText: string | null = row.metadata;
+  let data: unknown;
+  let metadata: EventMetadata | undefined;
+  return Object.freeze({
+    id: row.id,
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    get data(): unknown {
+      if (dataText !== null) {
+        data = deepFreeze(JSON.parse(dataText) as unknown);
+        dataText = null;
+      }
+      return data;
+    },
+    get metadata(): EventMetadata {
+      if (metadataText !== null) {
+        metadata = deepFreeze(JSON.parse(metadataText) as EventMetadata);
+        metadataText = null;
+      }
+      return metadata!;
+    },
+    recordedAt: row.recorded_at,
+  });
+}
 
 export interface SqliteEventStoreOptions {
   /** How often to look for events written by other processes (ms). */
@@ -190,7 +227,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   }
 
   const tail = new TailCache();
-  const readStore = (after: number, maxCount: number) => (maxCount < 0 ? selectAll.all(after) : selectAllUpTo(maxCount).all(after)).map(toRecorded);
+  const readStore = (after: number, maxCount: number) => (maxCount < 0 ? selectAll.all(after) : selectAllUpTo(maxCount).all(after)).map(lazyRecorded);
   const readAll = async (options: ReadAllOptions = {}): Promise<RecordedEvent[]> => tail.read(options.after ?? 0, options.maxCount ?? -1, readStore);
 
   /** Queues the appends for the next group commit (this tick's appends share one transaction). */

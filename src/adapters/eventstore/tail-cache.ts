@@ -56,8 +56,11 @@ export class TailCache {
   }
 }
 
-/** Readers share these objects: freezing makes a projection that mutates an event fail loudly. */
-function deepFreeze<T>(value: T): T {
+/**
+ * Readers share these objects: freezing makes a projection that mutates an event fail loudly. A frozen value
+ * is left as it is (an event whose body is parsed on first use freezes the body then).
+ */
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { KeyValue, SetOptions } from '../../ports/key-value.js';
 import { integerValue, requireTokenCount } from './checks.js';
+import { failFastWhenBusy, retryWhenBusy } from '../sqlite/busy.js';
+
+const BUSY_TIMEOUT_MS = 10_000;
 
 interface Row {
   value: string;
@@ -16,7 +19,7 @@ interface Row {
 export function sqliteKeyValue(db: Database.Database, options: { now?: () => number; sweepIntervalMs?: number } = {}): KeyValue {
   const now = options.now ?? Date.now;
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID');
 
   const select = db.prepare<[string], Row>('SELECT value, expires_at FROM kv WHERE key = ?');
@@ -30,10 +33,14 @@ export function sqliteKeyValue(db: Database.Database, options: { now?: () => num
     return row;
   };
   const expiry = (ttlMs: number | undefined) => (ttlMs === undefined ? null : now() + ttlMs);
-  /** Runs `work` as one BEGIN IMMEDIATE transaction (atomic across processes). */
+  const withoutWaiting = failFastWhenBusy(db);
+  /**
+   * Runs `work` as one BEGIN IMMEDIATE transaction (atomic across processes); while another connection holds
+   * the write lock it waits on a timer, not in SQLite's busy handler (src/adapters/sqlite/busy.ts).
+   */
   const atomic = <A extends unknown[], R>(work: (...args: A) => R) => {
     const transaction = db.transaction(work);
-    return (...args: A): R => transaction.immediate(...args);
+    return (...args: A): Promise<R> => retryWhenBusy(() => withoutWaiting(() => transaction.immediate(...args)), BUSY_TIMEOUT_MS);
   };
 
   const set = atomic((key: string, value: string, setOptions: SetOptions): boolean => {
@@ -78,7 +85,7 @@ export function sqliteKeyValue(db: Database.Database, options: { now?: () => num
 
   const sweep = setInterval(() => {
     try {
-      sweepExpired.run(now());
+      withoutWaiting(() => sweepExpired.run(now()));
     } catch {
       // busy: the next sweep tries again
     }

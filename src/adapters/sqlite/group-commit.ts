@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { busyBackoffMs, isBusy } from './busy.js';
 
 /** What one queued request of a group commit came to. */
 export type Outcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
@@ -21,8 +21,6 @@ export interface GroupCommitOptions {
   /** How long a batch may find the write lock taken before its requests fail with SQLITE_BUSY (ms, default 5000). */
   busyTimeoutMs?: number;
 }
-
-const isBusy = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 
 /**
  * Group commit for the embedded SQLite stores: the requests queued until the scheduled flush are written by
@@ -81,7 +79,7 @@ export function groupCommit<Request, Result>(write: BatchWrite<Request, Result>,
     }
     if (now - busySince >= busyTimeoutMs) return false;
     pending = batch.concat(pending);
-    const timer = setTimeout(() => flushNow(false), Math.min(8, 2 ** busyRetries++));
+    const timer = setTimeout(() => flushNow(false), busyBackoffMs(busyRetries++));
     cancelScheduled = () => clearTimeout(timer);
     return true;
   }
@@ -94,24 +92,5 @@ export function groupCommit<Request, Result>(write: BatchWrite<Request, Result>,
       });
     },
     flush: () => flushNow(true),
-  };
-}
-
-/**
- * Runs a write transaction of `db` without waiting in SQLite's busy handler (`busy_timeout` 0 for its
- * duration): it throws SQLITE_BUSY at once when another connection holds the write lock. Reads keep the
- * connection's own timeout (in WAL mode they never wait for a writer).
- */
-export function failFastWhenBusy(db: Database.Database): <T>(write: () => T) => T {
-  const waitMs = Number(db.pragma('busy_timeout', { simple: true }));
-  const noWait = db.prepare('PRAGMA busy_timeout = 0');
-  const restore = db.prepare(`PRAGMA busy_timeout = ${Math.trunc(waitMs)}`);
-  return (write) => {
-    noWait.get();
-    try {
-      return write();
-    } finally {
-      restore.get();
-    }
   };
 }

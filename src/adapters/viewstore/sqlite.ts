@@ -9,7 +9,8 @@ import {
   type ViewWrite,
 } from '../../ports/view-store.js';
 import { decodeCursor, encodeCursor, InvalidCursor } from '../../kernel/cursor.js';
-import { failFastWhenBusy, groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { failFastWhenBusy } from '../sqlite/busy.js';
+import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 

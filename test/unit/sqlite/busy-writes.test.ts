@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteEventStore } from '../../../src/adapters/eventstore/sqlite.js';
 import { sqliteViewStore } from '../../../src/adapters/viewstore/sqlite.js';
 import { groupCommit } from '../../../src/adapters/sqlite/group-commit.js';
+import { sqliteKeyValue } from '../../../src/adapters/keyvalue/sqlite.js';
 
 /**
  * Another connection (the projector thread, another process) holding the write lock must not put the event
@@ -66,6 +67,20 @@ describe('SQLite writes while another connection holds the write lock', () => {
     expect(await views.get('c', 'a')).toEqual({ id: 'a', v: 2 });
     expect(await views.checkpoint('p')).toBe(2);
     await views.close();
+  });
+
+  it('a key-value write (a lease renewal) waits the same way', async () => {
+    const file = tempFile('kv.db');
+    const kv = sqliteKeyValue(new Database(file));
+    await kv.set('lease:orders', 'owner-a', { ttlMs: 5000 });
+
+    const { result, ticks, settledWhileLocked } = await whileLocked(file, 150, () => kv.compareAndSet('lease:orders', 'owner-a', 'owner-a', { ttlMs: 5000 }));
+
+    expect(settledWhileLocked).toBe(false);
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(result).toBe(true);
+    expect(await kv.incr('counter')).toBe(1);
+    await kv.close();
   });
 
   it('gives up with SQLITE_BUSY after the busy timeout, and the next batch commits once the lock is free', async () => {
