@@ -6,8 +6,31 @@ interface Entry {
   expiresAt: number | null;
 }
 
+/**
+ * Deletes the expired entries of `entries` a slice of `slice` entries per call, resuming where the last call
+ * stopped (a Map iterator survives deletions and sees keys added after it was made): a store of millions of
+ * idempotency records is swept without ever stalling the event loop. Returns true when a call ends a pass.
+ */
+export function expirySweeper(entries: Map<string, { expiresAt: number | null }>, now: () => number, slice: number): () => boolean {
+  let cursor: MapIterator<[string, { expiresAt: number | null }]> | null = null;
+  return () => {
+    const at = now();
+    cursor ??= entries.entries();
+    for (let seen = 0; seen < slice; seen++) {
+      const next = cursor.next();
+      if (next.done) {
+        cursor = null;
+        return true;
+      }
+      const [key, entry] = next.value;
+      if (entry.expiresAt !== null && entry.expiresAt <= at) entries.delete(key);
+    }
+    return false;
+  };
+}
+
 /** In-process KeyValue with TTL: the embedded default. Expired keys vanish on access and on a periodic sweep. */
-export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: number } = {}): KeyValue {
+export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: number; sweepSlice?: number } = {}): KeyValue {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
 
@@ -20,10 +43,8 @@ export function memoryKeyValue(options: { now?: () => number; sweepIntervalMs?: 
     return entry;
   };
 
-  const sweep = setInterval(() => {
-    const at = now();
-    for (const [key, entry] of entries) if (entry.expiresAt !== null && entry.expiresAt <= at) entries.delete(key);
-  }, options.sweepIntervalMs ?? 30_000);
+  const sweepSlice = expirySweeper(entries, now, options.sweepSlice ?? 5_000);
+  const sweep = setInterval(sweepSlice, options.sweepIntervalMs ?? 1_000);
   sweep.unref();
 
   return {
