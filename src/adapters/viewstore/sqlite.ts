@@ -22,6 +22,9 @@ function fieldPath(field: string): string {
 /** A string literal (collections are named in the SQL, so partial indexes apply to the query). */
 const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
+/** The partial index of a collection over `fields` (then `id`). */
+const indexName = (collection: string, fields: string[]): string => `pidx_${collection}_${fields.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
+
 const toSqlValue = (value: FieldValue): string | number | null => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
 interface ProjectionCommit {
@@ -63,6 +66,23 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
     'INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
   );
   const findStatements = new Map<string, Database.Statement>();
+  const indexExists = db.prepare<[string], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?`);
+  const knownIndexes = new Set<string>();
+  /**
+   * The declared index that serves a find of this shape (its equality fields, then its sort field), if it
+   * exists (created by this connection or another: the projector thread creates them). Named in the query:
+   * without statistics SQLite prefers the primary key's `collection = ?` and sorts the whole collection in a
+   * temporary B-tree, which for a find without a filter (the expiry sweep's holds by `expiresAt`) grows with
+   * the collection, on the event loop.
+   */
+  const indexFor = (collection: string, fields: string[]): string | null => {
+    if (fields.length === 0) return null;
+    const name = indexName(collection, fields);
+    if (knownIndexes.has(name)) return name;
+    if (!indexExists.get(name)) return null;
+    knownIndexes.add(name);
+    return name;
+  };
 
   const checkpointOf = (projection: string) => selectCheckpoint.get(projection)?.position ?? 0;
 
@@ -108,11 +128,18 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
       else if (cursorKey === null) where.push(dir === 'ASC' ? `(${sortExpr} IS NOT NULL OR id > ?)` : `(${sortExpr} IS NULL AND id < ?)`);
       else where.push(`(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND id ${cmp} ?)${dir === 'DESC' ? ` OR ${sortExpr} IS NULL` : ''})`);
     }
-    const sql = `SELECT id, doc, ${sortExpr} AS sort_key FROM documents WHERE collection = ${sqlString(collection)}${where.map((w) => ` AND ${w}`).join('')}
+    const index = order ? indexFor(collection, [...Object.keys(query.where ?? {}), order.field]) : null;
+    const sqlUsing = (indexed: string | null) => `SELECT id, doc, ${sortExpr} AS sort_key FROM documents${indexed ? ` INDEXED BY ${indexed}` : ''} WHERE collection = ${sqlString(collection)}${where.map((w) => ` AND ${w}`).join('')}
       ORDER BY ${order ? `${sortExpr} ${dir}, id ${dir}` : 'id ASC'} LIMIT ?`;
+    const sql = sqlUsing(index);
     let statement = findStatements.get(sql);
     if (!statement) {
-      statement = db.prepare(sql);
+      try {
+        statement = db.prepare(sql);
+      } catch (error) {
+        if (!index) throw error;
+        statement = db.prepare(sqlUsing(null)); // the index cannot serve this query after all: let SQLite choose
+      }
       findStatements.set(sql, statement);
     }
     return statement;
@@ -148,10 +175,11 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
 
     async ensureIndex(collection: string, fields: string[]) {
       // Partial: only the collection's own writes maintain it (all collections share one table).
-      const suffix = `${collection}_${fields.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
+      const name = indexName(collection, fields);
       const columns = fields.map((field) => `json_extract(doc, ${fieldPath(field)})`).join(', ');
-      db.exec(`DROP INDEX IF EXISTS idx_${suffix}`); // the full-table index of earlier versions
-      db.exec(`CREATE INDEX IF NOT EXISTS pidx_${suffix} ON documents (${columns}, id) WHERE collection = ${sqlString(collection)}`);
+      db.exec(`DROP INDEX IF EXISTS ${name.replace(/^pidx_/, 'idx_')}`); // the full-table index of earlier versions
+      db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON documents (${columns}, id) WHERE collection = ${sqlString(collection)}`);
+      knownIndexes.add(name);
     },
 
     async checkpoint(projection: string) {
