@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { LruMap } from '../../kernel/lru-map.js';
 import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
-import { flashSaleStream, runningSale, skuFlashSalesStream, tokensLeft, unitsHeld, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
+import { flashSaleStream, holdsOf, runningSale, skuFlashSalesStream, tokensLeft, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
 
 /**
  * The flash-sale gate (DESIGN.md §5, seed 秒杀 "redis 扣减库存"): while a sale runs on a SKU, every checkout
@@ -89,9 +89,25 @@ export async function returnReleasedToGates(deps: Pick<Deps, 'kv' | 'logger'>, r
 }
 
 /** Units held under the sale and the tokens that leaves, from the inventory stream (events after the sale's creation). */
+/** Per store: each sale's holds as folded so far and the inventory revision they reach (keyed by the sale's terms). */
+const foldedHolds = new WeakMap<Deps['store'], Map<string, { revision: number; held: Map<string, number> }>>();
+
+/**
+ * The units a sale holds and the gate's tokens, from the SKU's inventory events since the sale was set. The
+ * fold is kept, so each call reads only the events appended since the last one: the gate repairer looks at
+ * every running sale every 10 s, and a hot SKU's stream grows by thousands of reservations a second.
+ */
 export async function countFromEvents(deps: Pick<Deps, 'store'>, sale: ScheduledFlashSale): Promise<{ held: number; tokens: number }> {
-  const events = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: sale.inventoryRevision + 1 });
-  const held = unitsHeld(sale, events);
+  let folds = foldedHolds.get(deps.store);
+  if (!folds) foldedHolds.set(deps.store, (folds = new Map()));
+  const key = `${sale.flashSaleId}|${sale.inventoryRevision}|${sale.startsAt}|${sale.endsAt ?? ''}|${sale.endedAt ?? ''}`;
+  const fold = folds.get(key) ?? { revision: sale.inventoryRevision, held: new Map<string, number>() };
+  const events = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: fold.revision + 1 });
+  holdsOf(sale, fold.held, events);
+  if (events.length > 0) fold.revision = Math.max(fold.revision, events[events.length - 1]!.revision); // re-folding events is harmless: set and delete by order id
+  folds.set(key, fold);
+  let held = 0;
+  for (const quantity of fold.held.values()) held += quantity;
   return { held, tokens: tokensLeft(sale.quantity, held) };
 }
 

@@ -231,9 +231,22 @@ export type ReservationFact =
  * and kept. The gate's tokens are `quantity − held` (never below 0).
  */
 export function unitsHeld(sale: Pick<FlashSaleTerms, 'startsAt' | 'endsAt'> & { createdAt: string; endedAt: string | null }, inventoryEvents: ReservationFact[]): number {
+  let units = 0;
+  for (const quantity of holdsOf(sale, new Map(), inventoryEvents).values()) units += quantity;
+  return units;
+}
+
+/**
+ * The sale's holds (order id → units) after `inventoryEvents`, folded onto `held` (mutated and returned): the
+ * fold behind `unitsHeld`, which a caller that keeps `held` continues with the stream's newer events only.
+ */
+export function holdsOf(
+  sale: Pick<FlashSaleTerms, 'startsAt' | 'endsAt'> & { createdAt: string; endedAt: string | null },
+  held: Map<string, number>,
+  inventoryEvents: ReservationFact[],
+): Map<string, number> {
   const opened = new Date(Math.max(Date.parse(sale.startsAt), Date.parse(sale.createdAt))).toISOString();
   const window = { ...sale, startsAt: opened };
-  const held = new Map<string, number>();
   for (const event of inventoryEvents) {
     if (event.type === 'StockReserved') {
       const data = event.data as { orderId: string; quantity: number; at: string };
@@ -242,9 +255,7 @@ export function unitsHeld(sale: Pick<FlashSaleTerms, 'startsAt' | 'endsAt'> & { 
       held.delete((event.data as { orderId: string }).orderId);
     }
   }
-  let units = 0;
-  for (const quantity of held.values()) units += quantity;
-  return units;
+  return held;
 }
 
 export const tokensLeft = (quantity: number, held: number): number => Math.max(0, quantity - held);
