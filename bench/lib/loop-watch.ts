@@ -29,6 +29,32 @@ function mainThreadCpuSeconds(): number | undefined {
   }
 }
 
+/**
+ * How late a 10 ms timer fires on this thread, from now until `stop`: `worstPerSecond(origin)` gives the worst
+ * lateness of each second counted from `origin` (ticks before it are left out), ms.
+ */
+export function watchLateness(): { worstPerSecond(origin: number): number[]; stop(): void } {
+  const ticks: Array<[at: number, lateMs: number]> = [];
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    ticks.push([last, now - last - 10]);
+    last = now;
+  }, 10);
+  return {
+    worstPerSecond(origin) {
+      const worst: number[] = [];
+      for (const [at, late] of ticks) {
+        if (at < origin) continue;
+        const second = Math.floor((at - origin) / 1000);
+        worst[second] = Math.max(worst[second] ?? 0, Math.round(late));
+      }
+      return Array.from(worst, (late) => Math.max(0, late ?? 0));
+    },
+    stop: () => clearInterval(ticker),
+  };
+}
+
 export function watchLoop(): () => LoopStats {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
@@ -38,19 +64,12 @@ export function watchLoop(): () => LoopStats {
   });
   observer.observe({ entryTypes: ['gc'] });
   const startedAt = performance.now();
-  const worstDelayPerSecond: number[] = [];
-  let lastTick = startedAt;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    const second = Math.floor((lastTick - startedAt) / 1000);
-    worstDelayPerSecond[second] = Math.max(worstDelayPerSecond[second] ?? 0, Math.round(now - lastTick - 10));
-    lastTick = now;
-  }, 10);
+  const lateness = watchLateness();
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
   return () => {
     delay.disable();
-    clearInterval(ticker);
+    lateness.stop();
     observer.disconnect();
     const cpu = process.cpuUsage(cpuBefore);
     const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e5) / 10;
@@ -59,7 +78,7 @@ export function watchLoop(): () => LoopStats {
     return {
       delay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
       gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((sum, pause) => sum + pause, 0)), maxMs: Math.round(Math.max(0, ...pauses) * 10) / 10 },
-      worstDelayPerSecond: Array.from(worstDelayPerSecond, (worst) => Math.max(0, worst ?? 0)),
+      worstDelayPerSecond: lateness.worstPerSecond(startedAt),
       cpuPerSecond: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
       ...(mainBefore !== undefined && mainAfter !== undefined ? { mainThreadCpuPerSecond: Math.round(((mainAfter - mainBefore) / seconds) * 100) / 100 } : {}),
     };

@@ -13,6 +13,7 @@
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { watchLateness } from './loop-watch.js';
 
 export interface LoadRequest {
   method: string;
@@ -48,16 +49,7 @@ interface Pool {
 async function openPool(url: string, connections: number, timeoutMs = 30_000): Promise<Pool> {
   let clockStart = 0;
   const worstPerSecond: number[] = [];
-  const clientLatePerSecond: number[] = [];
-  let lastTick = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    if (clockStart > 0 && lastTick > 0) {
-      const second = Math.max(0, Math.floor((lastTick - clockStart) / 1000));
-      clientLatePerSecond[second] = Math.max(clientLatePerSecond[second] ?? 0, Math.round(now - lastTick - 10));
-    }
-    lastTick = now;
-  }, 10);
+  const clientLateness = watchLateness();
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const statuses: Record<string, number> = {};
@@ -101,10 +93,10 @@ async function openPool(url: string, connections: number, timeoutMs = 30_000): P
       failed,
       latencies,
       worstPerSecond: Array.from(worstPerSecond, (worst) => Math.round(worst ?? 0)),
-      clientLatePerSecond: Array.from(clientLatePerSecond, (late) => Math.max(0, late ?? 0)),
+      clientLatePerSecond: clientLateness.worstPerSecond(clockStart),
     }),
     close: () => {
-      clearInterval(ticker);
+      clientLateness.stop();
       agent.destroy();
     },
   };

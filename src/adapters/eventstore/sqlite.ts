@@ -16,8 +16,7 @@ import type {
   SubscriptionHandler,
 } from '../../ports/event-store.js';
 import { ConcurrencyError } from '../../kernel/errors.js';
-import { failFastWhenBusy } from '../sqlite/busy.js';
-import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { groupCommit, immediateBatchWrite, type Outcome } from '../sqlite/group-commit.js';
 import { assertDistinctStreams } from './checks.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { deepFreeze, TailCache } from './tail-cache.js';
@@ -32,7 +31,6 @@ interface EventRow {
   metadata: string;
   recorded_at: string;
 }
-
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   id: row.id,
@@ -186,8 +184,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   // or the timers phase (a 0 ms timer: under load, before the next poll phase reads new requests). An append
   // made by a request that appends several times in a row (checkout: the reservation, then the pay order
   // and its orders) thus waits for the requests already in flight, not for every one that arrived meanwhile.
-  const withoutWaiting = failFastWhenBusy(db);
-  const commits = groupCommit((batch: StreamAppend[][], mayWait) => (mayWait ? writeBatch.immediate(batch) : withoutWaiting(() => writeBatch.immediate(batch))), {
+  const commits = groupCommit(immediateBatchWrite(db, writeBatch), {
     schedule: (flush) => {
       const immediate = setImmediate(flush);
       const timer = setTimeout(flush, 0);

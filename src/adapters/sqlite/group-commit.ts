@@ -1,4 +1,5 @@
-import { busyBackoffMs, isBusy } from './busy.js';
+import type Database from 'better-sqlite3';
+import { busyBackoffMs, failFastWhenBusy, isBusy } from './busy.js';
 
 /** What one queued request of a group commit came to. */
 export type Outcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
@@ -12,6 +13,15 @@ export interface GroupCommit<Request, Result> {
 
 /** How a batch is written: `mayWait` false asks the write to fail at once with SQLITE_BUSY when the lock is taken. */
 export type BatchWrite<Request, Result> = (batch: Request[], mayWait: boolean) => Array<Outcome<Result>>;
+
+/**
+ * The batch write of a store: `transaction` run as `BEGIN IMMEDIATE`, failing at once with SQLITE_BUSY when
+ * another connection holds the lock, unless the group commit may wait (its final flush at close).
+ */
+export function immediateBatchWrite<Request, Result>(db: Database.Database, transaction: Database.Transaction<(batch: Request[]) => Array<Outcome<Result>>>): BatchWrite<Request, Result> {
+  const withoutWaiting = failFastWhenBusy(db);
+  return (batch, mayWait) => (mayWait ? transaction.immediate(batch) : withoutWaiting(() => transaction.immediate(batch)));
+}
 
 export interface GroupCommitOptions {
   /** When the flush runs after the first request of a batch (setImmediate by default); it may schedule it more than once, and the first call commits. */

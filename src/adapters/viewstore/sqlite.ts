@@ -9,8 +9,7 @@ import {
   type ViewWrite,
 } from '../../ports/view-store.js';
 import { decodeCursor, encodeCursor, InvalidCursor } from '../../kernel/cursor.js';
-import { failFastWhenBusy } from '../sqlite/busy.js';
-import { groupCommit, type Outcome } from '../sqlite/group-commit.js';
+import { groupCommit, immediateBatchWrite, type Outcome } from '../sqlite/group-commit.js';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -106,8 +105,7 @@ export function sqliteViewStore(db: Database.Database): ViewStore {
       }
     }),
   );
-  const withoutWaiting = failFastWhenBusy(db);
-  const commits = groupCommit((batch: ProjectionCommit[], mayWait) => (mayWait ? commitGroup.immediate(batch) : withoutWaiting(() => commitGroup.immediate(batch))));
+  const commits = groupCommit(immediateBatchWrite(db, commitGroup));
 
   const resetTx = db.transaction((projection: string, collections: string[]) => {
     for (const collection of collections) deleteCollection.run(collection);

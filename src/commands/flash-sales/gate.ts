@@ -88,9 +88,9 @@ export async function returnReleasedToGates(deps: Pick<Deps, 'kv' | 'logger'>, r
   }
 }
 
-/** Units held under the sale and the tokens that leaves, from the inventory stream (events after the sale's creation). */
 /** Per store: each sale's holds as folded so far and the inventory revision they reach (keyed by the sale's terms). */
-const foldedHolds = new WeakMap<Deps['store'], Map<string, { revision: number; held: Map<string, number> }>>();
+const foldedHolds = new WeakMap<Deps['store'], LruMap<string, { revision: number; held: Map<string, number> }>>();
+const FOLDED_SALES_KEPT = 1_000;
 
 /**
  * The units a sale holds and the gate's tokens, from the SKU's inventory events since the sale was set. The
@@ -99,7 +99,7 @@ const foldedHolds = new WeakMap<Deps['store'], Map<string, { revision: number; h
  */
 export async function countFromEvents(deps: Pick<Deps, 'store'>, sale: ScheduledFlashSale): Promise<{ held: number; tokens: number }> {
   let folds = foldedHolds.get(deps.store);
-  if (!folds) foldedHolds.set(deps.store, (folds = new Map()));
+  if (!folds) foldedHolds.set(deps.store, (folds = new LruMap(FOLDED_SALES_KEPT)));
   const key = `${sale.flashSaleId}|${sale.inventoryRevision}|${sale.startsAt}|${sale.endsAt ?? ''}|${sale.endedAt ?? ''}`;
   const fold = folds.get(key) ?? { revision: sale.inventoryRevision, held: new Map<string, number>() };
   const events = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: fold.revision + 1 });

@@ -18,7 +18,6 @@ export interface TokenService {
 
 const ISSUER = 'bazaar';
 
-
 /**
  * HS256 access tokens (short-lived). Refresh tokens are opaque: see newRefreshToken. Signing and verifying
  * are synchronous HMACs (fast-jwt on node:crypto: a few µs, where WebCrypto's job queue costs tens of µs
