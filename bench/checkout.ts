@@ -463,6 +463,9 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
   const buyerCount = quick ? 2_000 : 12_000;
   const flashBuyers = quick ? 2_000 : 10_000;
   const flashUnits = 100;
+  /** Each flash-sale run is preceded by a smaller sale of the same kind on its own SKU, not counted. */
+  const warmUpFlashBuyers = quick ? 500 : 2_000;
+  const warmUpFlashUnits = 20;
   const connections = 100;
   const durationSec = quick ? 3 : 10;
   const rate = options.rate ?? 1000;
@@ -488,6 +491,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const buyers = await server.ask<Buyer[]>({ type: 'buyers', count: buyerCount });
     const [hot, gatedHot] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: 1_000_000, price: 9900 });
     const [flashSku, noGateSku] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: flashUnits, price: 9900 });
+    const [warmFlashSku, warmNoGateSku] = await server.ask<Sku[]>({ type: 'skus', count: 2, stock: warmUpFlashUnits, price: 9900 });
     const pids = [server.child.pid!];
     const logRow = (measured: LoadRow) =>
       log(
@@ -544,6 +548,14 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     // 10,000 buyers for 100 units (SKUs with exactly 100 in stock): every request a distinct buyer.
     for (const gated of runs('flash') ? [true, false] : []) {
       const sku = gated ? flashSku! : noGateSku!;
+      // Warm-up: a smaller sale of the same kind on another SKU, so the refusal path is compiled (JIT) as in a
+      // server that has been up, not first run in the measured window; logged, not counted.
+      const warmSku = gated ? warmFlashSku! : warmNoGateSku!;
+      if (gated) await server.ask({ type: 'flash-sale', skuId: warmSku.skuId, quantity: warmUpFlashUnits });
+      const warmBuyers = slice(warmUpFlashBuyers);
+      await watched(async () =>
+        poolRow(`warm-up: ${int(warmUpFlashBuyers)} buyers for ${warmUpFlashUnits} units, ${gated ? 'flash-sale gate' : 'no gate'}`, 200, await closedLoad({ url: server.url, connections: 200, amount: warmUpFlashBuyers, request: (n) => orderRequest(warmBuyers, [warmSku], n) })),
+      );
       if (gated) await server.ask({ type: 'flash-sale', skuId: sku.skuId, quantity: flashUnits });
       const scenario = `${int(flashBuyers)} buyers for ${flashUnits} units, ${gated ? 'flash-sale gate' : 'no gate'}`;
       const flashBuyerList = slice(flashBuyers);
@@ -573,7 +585,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     await server.stop();
   }
 
-  const markdown = report({ rows, raw, flash, busyBefore, other, quick, skuCount, buyerCount, durationSec, profiles });
+  const markdown = report({ rows, raw, flash, busyBefore, other, quick, skuCount, buyerCount, durationSec, profiles, warmUpFlashBuyers, warmUpFlashUnits });
   return { rows, raw, flash, markdown };
 }
 
@@ -588,6 +600,8 @@ function report(input: {
   buyerCount: number;
   durationSec: number;
   profiles: Array<{ title: string; summary: ProfileSummary }>;
+  warmUpFlashBuyers: number;
+  warmUpFlashUnits: number;
 }): string {
   const machine = machineInfo();
   const saturation = input.rows.find((r) => r.scenario.includes('saturation'));
@@ -665,7 +679,8 @@ function report(input: {
       'Saturation and hot-SKU rows: autocannon, latency in whole ms as it records it. The 1,000/s row is open-loop (`bench/lib/paced.ts`, node:http keep-alive over 256 connections opened first): ' +
       "one request due every millisecond whatever the answers, latency counted from when it was due (autocannon's `overallRate` would send each connection's share of a second in a burst at the start of the second); " +
       'the first 2 s at that rate are a warm-up, not counted (the server settles from the pool\'s connection storm into its steady state, as an open-loop tool\'s calibration period), the next 10 s are measured. ' +
-      'The flash-sale rows are closed-loop over 200 connections opened before the clock starts (autocannon opens its connections as the run starts, and the set-up lands on the first requests: the winners). ' +
+      'The flash-sale rows are closed-loop over 200 connections opened before the clock starts (autocannon opens its connections as the run starts, and the set-up lands on the first requests: the winners); ' +
+      `each follows a warm-up sale of the same kind on another SKU (${int(input.warmUpFlashBuyers)} buyers for ${input.warmUpFlashUnits} units, not counted), as the other rows follow the warm-up: the refusal path runs compiled, as in a server that has been up. ` +
       'Raw appends: the StockReserved, PayOrderPlaced and OrderPlaced events of one real order from the server\'s store (same data and metadata), appended with ' +
       '`sqliteEventStore(...).append` to an inventory stream (of N), a new pay-order stream and a new order stream, awaited in that order per order as checkout does, ' +
       'on a fresh file with the same pragmas: what checkout writes, without HTTP, auth, validation reads, the idempotency record or the projections.',

@@ -89,5 +89,6 @@ const expected = (body: Problem) => ({ problem: body, unexpected: false });
 
 export function problemResponse(body: Problem, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
-  return withKnownText(new Response(text, { status: body.status as ContentfulStatusCode, headers: { 'Content-Type': 'application/problem+json', ...headers } }), text);
+  const allHeaders = { 'Content-Type': 'application/problem+json', ...headers };
+  return withKnownText(new Response(text, { status: body.status as ContentfulStatusCode, headers: allHeaders }), text, allHeaders);
 }

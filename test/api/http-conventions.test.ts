@@ -210,6 +210,18 @@ describe('operations endpoints', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'User', 'AuthResult', 'Address']));
     expect(JSON.stringify(doc.components.schemas.User)).not.toContain('passwordHash');
+    // Request headers are documented (they are checked where they are read, not by a schema).
+    const headerParams = (operation: { parameters?: Array<{ in: string; name: string }> }) => (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+    expect(headerParams(doc.paths['/api/v1/orders'].post)).toEqual(['idempotency-key']);
+    expect(headerParams(doc.paths['/api/v1/me'].patch)).toEqual(['if-match']);
+  });
+
+  it('refuses a malformed Idempotency-Key and a malformed If-Match with 400 (headers are checked where they are read)', async () => {
+    const badKey = await api('POST', '/api/v1/orders', { token, headers: { 'Idempotency-Key': 'has spaces' }, body: {} });
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.errors).toEqual([expect.objectContaining({ path: 'Idempotency-Key' })]);
+    const badIfMatch = await api('PATCH', '/api/v1/me', { token, headers: { 'If-Match': 'soon' }, body: { nickname: 'x' } });
+    expect(badIfMatch.status).toBe(400);
   });
 
   it('GET /docs serves the Swagger UI page pointing at /openapi.json', async () => {

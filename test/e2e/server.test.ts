@@ -174,6 +174,18 @@ describe('bazaar serve', () => {
     expect((await call(server, 'GET', '/openapi.json')).body.openapi).toBe('3.1.0');
   });
 
+  it('names every answer with its request id, refusals too, echoing a well-formed X-Request-Id', async () => {
+    const refused = await call(server, 'POST', '/api/v1/orders', { body: {}, headers: { 'X-Request-Id': 'trace-42' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-request-id')).toBe('trace-42');
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    const missing = await call(server, 'GET', '/no-such-route');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-request-id')).toMatch(/^[0-9A-Z]{26}$/);
+    const bad = await call(server, 'GET', '/healthz', { headers: { 'X-Request-Id': 'has spaces in it' } });
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9A-Z]{26}$/);
+  });
+
   it('keeps idle connections open longer than the 60 s of a load balancer or a client pool', async () => {
     const keepAlive = await new Promise<string | undefined>((resolveHeader, reject) => {
       const agent = new http.Agent({ keepAlive: true });

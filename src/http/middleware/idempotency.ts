@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, DomainError, ValidationError } from '../../kernel/errors.js';
 import type { KeyValue } from '../../ports/key-value.js';
 import type { AppEnv } from '../env.js';
-import { rememberJsonText, responseText } from '../response-text.js';
+import { rememberJsonText, responseHeaders, responseText } from '../response-text.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -66,11 +66,7 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
       await kv.del(recordKey);
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const name of REPLAYED_HEADERS) {
-      const value = response.headers.get(name);
-      if (value !== null) headers[name] = value;
-    }
+    const headers = responseHeaders(response, REPLAYED_HEADERS);
     const record: IdempotencyRecord = { state: 'done', fingerprint, status: response.status, body: await responseText(response), headers };
     await kv.set(recordKey, JSON.stringify(record), { ttlMs: RECORD_TTL_MS });
   };

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from 'pino';
@@ -28,10 +29,13 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     c.set('log', log);
     c.set('user', null);
     c.set('clientIp', clientIp(c));
-    // Set before the handler runs: setting a header on a finished response makes Hono rebuild it.
-    c.header('X-Request-Id', requestId);
+    // Served by @hono/node-server: set on the Node response, which merges it into whatever response is
+    // written, so Hono builds no Headers object for it (an error response would not carry c.header's).
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing) outgoing.setHeader('X-Request-Id', requestId);
+    else c.header('X-Request-Id', requestId);
     await next();
-    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
+    if (!outgoing && !c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
     metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
