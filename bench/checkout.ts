@@ -22,6 +22,8 @@
  * saturation run, the paced run and the gated flash sale (the measured windows only, not the setup) and adds where the time goes
  * to the report (raw profiles in bench/results/profiles/, for Chrome DevTools or speedscope).
  * `BENCH_SERVER_LOG=<file>` keeps the server's log (its access log gives each request's time in the server).
+ * `BENCH_SERVER_NODE_ARGS="--trace-gc"` passes Node options to the server process (with BENCH_SERVER_LOG, its GC trace).
+ * `BENCH_LOG_LEVEL=warn` runs the server without its access log (default info), to weigh what logging costs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -106,7 +108,7 @@ async function serveMode(): Promise<void> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-checkout-'));
   const config = loadConfig(
-    { BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', BAZAAR_LIMITS: 'relaxed', PORT: '0', HOST: '127.0.0.1', BAZAAR_PROJECTOR_THREAD: process.env.BAZAAR_PROJECTOR_THREAD },
+    { BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'production', BAZAAR_LIMITS: 'relaxed', PORT: '0', HOST: '127.0.0.1', BAZAAR_PROJECTOR_THREAD: process.env.BAZAAR_PROJECTOR_THREAD },
     { readDotEnv: false },
   );
   // What `bazaar serve` runs (role all: projections on their own thread, reactors and sweepers here).
@@ -254,7 +256,7 @@ class Server {
   static async start(): Promise<Server> {
     const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
       cwd: repoRoot,
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     });
     if (process.env.BENCH_SERVER_LOG) child.stdout!.pipe(createWriteStream(process.env.BENCH_SERVER_LOG));
