@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ConflictError, DomainError, ValidationError } from '../../kernel/errors.js';
 import type { KeyValue } from '../../ports/key-value.js';
 import type { AppEnv } from '../env.js';
@@ -37,7 +37,7 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
     const caller = c.get('user')?.id ?? `anon:${c.get('clientIp')}`;
     const recordKey = `idem:${caller}:${c.req.method}:${c.req.path}:${key}`;
     const body = await c.req.text();
-    const fingerprint = createHash('sha256').update(c.req.header('Content-Type') ?? '').update('\n').update(body).digest('base64url');
+    const fingerprint = hash('sha256', `${c.req.header('Content-Type') ?? ''}\n${body}`, 'base64url');
 
     const deadline = Date.now() + WAIT_FOR_FIRST_MS;
     for (;;) {
