@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Deps } from '../../deps.js';
 import { LruMap } from '../../kernel/lru-map.js';
 import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js';
@@ -91,6 +92,7 @@ export async function returnReleasedToGates(deps: Pick<Deps, 'kv' | 'logger'>, r
 /** Per store: each sale's holds as folded so far and the inventory revision they reach (keyed by the sale's terms). */
 const foldedHolds = new WeakMap<Deps['store'], LruMap<string, { revision: number; held: Map<string, number> }>>();
 const FOLDED_SALES_KEPT = 1_000;
+const FOLD_PAGE = 500;
 
 /**
  * The units a sale holds and the gate's tokens, from the SKU's inventory events since the sale was set. The
@@ -102,10 +104,18 @@ export async function countFromEvents(deps: Pick<Deps, 'store'>, sale: Scheduled
   if (!folds) foldedHolds.set(deps.store, (folds = new LruMap(FOLDED_SALES_KEPT)));
   const key = `${sale.flashSaleId}|${sale.inventoryRevision}|${sale.startsAt}|${sale.endsAt ?? ''}|${sale.endedAt ?? ''}`;
   const fold = folds.get(key) ?? { revision: sale.inventoryRevision, held: new Map<string, number>() };
-  const events = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: fold.revision + 1 });
-  holdsOf(sale, fold.held, events);
-  if (events.length > 0) fold.revision = Math.max(fold.revision, events[events.length - 1]!.revision); // re-folding events is harmless: set and delete by order id
   folds.set(key, fold);
+  // Page by page, letting the event loop serve requests in between: 10 s of a hot sale is thousands of
+  // events, and reading them in one synchronous query held the API's loop for tens of milliseconds.
+  for (;;) {
+    const page = await deps.store.readStream(inventoryStream(sale.skuId), { fromRevision: fold.revision + 1, maxCount: FOLD_PAGE });
+    // Another call may have folded past this page meanwhile: fold only what is newer, in stream order.
+    const newer = page.filter((event) => event.revision > fold.revision);
+    holdsOf(sale, fold.held, newer);
+    if (newer.length > 0) fold.revision = newer[newer.length - 1]!.revision;
+    if (page.length < FOLD_PAGE) break;
+    await setImmediate();
+  }
   let held = 0;
   for (const quantity of fold.held.values()) held += quantity;
   return { held, tokens: tokensLeft(sale.quantity, held) };
