@@ -19,7 +19,7 @@
  * one core each. Buyers are registered with the RegisterUser command (the events createUser appends,
  * without hashing 10,000 passwords with argon2: one hash is computed and shared) and get access tokens
  * from the server's token service. `--profile` profiles the server's main thread during the many-SKU
- * saturation run, the paced run and the gated flash sale (the measured windows only, not the setup) and adds where the time goes
+ * saturation run, the paced run, the hot-SKU run without a sale and the gated flash sale (the measured windows only, not the setup) and adds where the time goes
  * to the report (raw profiles in bench/results/profiles/, for Chrome DevTools or speedscope).
  * `BENCH_SERVER_LOG=<file>` keeps the server's log (its access log gives each request's time in the server).
  * `BENCH_SERVER_NODE_ARGS="--trace-gc"` passes Node options to the server process (with BENCH_SERVER_LOG, its GC trace).
@@ -543,7 +543,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
         ),
       )),
     );
-    if (runs('hot')) rows.push(await load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream'));
+    if (runs('hot')) rows.push(await profiled('checkout-hot', 'Server CPU, one hot SKU', () => load('one hot SKU, no flash sale', [hot!], slice(3000), { duration: durationSec }, 'ample stock; every order appends to the same inventory stream')));
     await server.ask({ type: 'flash-sale', skuId: gatedHot!.skuId, quantity: 1_000_000 });
     if (runs('hot')) rows.push(await load('one hot SKU, flash-sale gate (admits all)', [gatedHot!], slice(3000), { duration: durationSec }, 'gate quantity = stock: the cost of the gate on winners'));
 

@@ -41,8 +41,9 @@ export interface BatchOptions<State> {
   /** Attempts of the whole batch on a concurrency conflict. Default 5. */
   maxAttempts?: number;
   /**
-   * A copy of the state that evolving the batch's events may change: the cached state must not see
-   * events that are not committed yet (the identity when evolve never mutates).
+   * A view of the state on which the batch is decided, which evolving the batch's events may change: the
+   * cached state must not see events that are not committed yet (the identity when evolve never mutates).
+   * It is dropped after deciding: once the append succeeds, the cached state is evolved with the events.
    */
   fork: (state: State) => State;
 }
@@ -154,19 +155,21 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
     const maxAttempts = options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const current = await this.load(streamId);
-      let state = options.fork(current.state);
+      let view = options.fork(current.state);
       const decided: Array<{ events: Event[]; revision: number } | { error: unknown }> = [];
       const pending: Array<{ type: string; data: unknown; metadata?: EventMetadata }> = [];
+      const all: Event[] = [];
       for (const { command, metadata } of commands) {
         let events: Event[];
         try {
-          events = this.decider.decide(command, state);
+          events = this.decider.decide(command, view);
         } catch (error) {
           decided.push({ error });
           continue;
         }
         for (const event of events) {
-          state = this.decider.evolve(state, event);
+          view = this.decider.evolve(view, event);
+          all.push(event);
           pending.push({ type: event.type, data: event.data, metadata });
         }
         decided.push({ events, revision: current.revision + pending.length });
@@ -174,6 +177,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
       if (pending.length === 0) return decided.map((outcome) => ('error' in outcome ? { ok: false, error: outcome.error } : { ok: true, result: { events: [], ...current } }));
       try {
         const appended = await this.store.append(streamId, pending, current.revision < 0 ? 'no_stream' : current.revision);
+        const state = all.reduce(this.decider.evolve, current.state);
         const next = { state, revision: appended.nextRevision, position: appended.position };
         this.cache.set(streamId, next);
         return decided.map((outcome) =>

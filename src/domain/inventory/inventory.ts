@@ -120,11 +120,14 @@ export function evolve(state: Inventory, event: InventoryEvent): Inventory {
 }
 
 /**
- * A copy of the state on which reservations can be evolved without touching the original: StockReserved
- * extends only `reservations`, so only that map is copied (`settled` and `returned` stay shared).
+ * A view of the state on which a batch of reservations is decided without touching the original:
+ * StockReserved only adds to `reservations`, so the view's map is a layer over the original's (reads fall
+ * through, additions stay in the layer). Copying the map instead cost O(open reservations) per batch: tens
+ * of milliseconds on a hot SKU with tens of thousands of them. The view is thrown away after deciding
+ * (BatchOptions.fork); `settled` and `returned` stay shared, as reservations never write them.
  */
 export function forkForReservations(state: Inventory): Inventory {
-  return state.status === 'tracked' ? { ...state, reservations: { ...state.reservations } } : state;
+  return state.status === 'tracked' ? { ...state, reservations: Object.create(state.reservations ?? null) as Record<string, Reservation> } : state;
 }
 
 export function decide(command: InventoryCommand, state: Inventory): InventoryEvent[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spec } from '../../support/decider-spec.js';
-import { available, inventoryDecider, type InventoryEvent } from '../../../src/domain/inventory/inventory.js';
+import { available, forkForReservations, inventoryDecider, type InventoryEvent } from '../../../src/domain/inventory/inventory.js';
 import { ConflictError, DomainError, ValidationError } from '../../../src/kernel/errors.js';
 
 const at = '2030-01-01T00:00:00.000Z';
@@ -18,6 +18,17 @@ describe('inventory reservations', () => {
       .given(stocked(10))
       .when({ type: 'ReserveStock', orderId: 'O1', payOrderId: 'PO', quantity: 3, expiresAt, at })
       .then(reserved('O1', 3, 10, 3));
+  });
+
+  it('decides a batch on a view that sees the reservations made so far and leaves the original untouched', () => {
+    const original = inventory.given(stocked(10), reserved('O1', 3, 10, 3)).state;
+    let view = forkForReservations(original);
+    expect(inventoryDecider.decide({ type: 'ReserveStock', orderId: 'O1', quantity: 3, expiresAt, at }, view)).toEqual([]); // resent, seen through the view
+    for (const event of inventoryDecider.decide({ type: 'ReserveStock', orderId: 'O2', quantity: 5, expiresAt, at }, view)) view = inventoryDecider.evolve(view, event);
+    expect(available(view)).toBe(2);
+    expect(() => inventoryDecider.decide({ type: 'ReserveStock', orderId: 'O3', quantity: 3, expiresAt, at }, view)).toThrow(expect.objectContaining({ code: 'OUT_OF_STOCK' }));
+    expect(available(original)).toBe(7);
+    expect(original.status === 'tracked' && Object.keys(original.reservations ?? {})).toEqual(['O1']);
   });
 
   it('tracks available = onHand − reserved', () => {
