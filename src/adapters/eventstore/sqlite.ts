@@ -110,9 +110,9 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   const currentRevision = db.prepare<[string], { revision: number | null }>(
     'SELECT max(revision) AS revision FROM events WHERE stream_id = ?',
   );
-  const insert = db.prepare(
-    `INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at)
-     VALUES (@id, @streamId, @revision, @type, @data, @metadata, @recordedAt)`,
+  // Positional parameters: binding by name costs about 1 µs more per row.
+  const insert = db.prepare<[string, string, number, string, string, string, string]>(
+    `INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   // A bound LIMIT costs a query about 5 µs more than none or a literal one: reads without a limit, and the
   // subscriptions' fixed batch sizes, get statements of their own.
@@ -147,6 +147,14 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     };
     const outcomes: Array<Outcome<AppendResult[]>> = [];
     const recordedAt = new Date().toISOString();
+    // The events of one command share their metadata object: serialized once.
+    const metadataTexts = new Map<object, string>();
+    const metadataText = (metadata: object | undefined) => {
+      if (!metadata) return '{}';
+      let text = metadataTexts.get(metadata);
+      if (text === undefined) metadataTexts.set(metadata, (text = JSON.stringify(metadata)));
+      return text;
+    };
     for (const appends of batch) {
       // Every stream's expected revision is checked before anything is written: a failure writes nothing.
       const failure = appends.map(({ streamId, expected }) => checkExpected(streamId, expected, revisionOf(streamId))).find(Boolean);
@@ -159,18 +167,8 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
         let position = 0;
         for (const event of events) {
           revision += 1;
-          position = Number(
-            insert.run({
-              // time-ordered: each insert lands at the right edge of the UNIQUE(id) index instead of on a random page
-              id: event.id ?? uuid7(),
-              streamId,
-              revision,
-              type: event.type,
-              data: JSON.stringify(event.data ?? null),
-              metadata: JSON.stringify(event.metadata ?? {}),
-              recordedAt,
-            }).lastInsertRowid,
-          );
+          // a time-ordered id: each insert lands at the right edge of the UNIQUE(id) index instead of on a random page
+          position = Number(insert.run(event.id ?? uuid7(), streamId, revision, event.type, JSON.stringify(event.data ?? null), metadataText(event.metadata), recordedAt).lastInsertRowid);
         }
         revisions.set(streamId, revision);
         return { nextRevision: revision, position };
