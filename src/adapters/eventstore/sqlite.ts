@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { uuid7 } from '../../kernel/uuid7.js';
+import { LruMap } from '../../kernel/lru-map.js';
 import type Database from 'better-sqlite3';
 import type {
   AppendResult,
@@ -132,6 +133,17 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
   const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
   const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
 
+  /**
+   * Per stream, a revision at and past which the stream has no event, as far as this connection knows: set by
+   * a read (what it found) and by this connection's commits; forgotten when another connection commits (the
+   * `data_version` poller below, within `pollIntervalMs`) and when an append finds the stream moved. A read
+   * from there on answers "nothing newer" without a query: the command handlers read each stream from their
+   * cached revision on every command, and those reads (several per checkout) nearly always find nothing.
+   * Another process's append is thus seen by this one's command reads up to `pollIntervalMs` late; an append
+   * is still checked against the stored revision, so a command decided on such a read fails and retries.
+   */
+  const emptyFrom = new LruMap<string, number>(100_000);
+
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
   const pollIntervalMs = options.pollIntervalMs ?? 25;
@@ -159,6 +171,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
       // Every stream's expected revision is checked before anything is written: a failure writes nothing.
       const failure = appends.map(({ streamId, expected }) => checkExpected(streamId, expected, revisionOf(streamId))).find(Boolean);
       if (failure) {
+        for (const { streamId } of appends) emptyFrom.delete(streamId); // the caller read a stale end: read it again
         outcomes.push({ ok: false, error: failure });
         continue;
       }
@@ -171,6 +184,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
           position = Number(insert.run(event.id ?? uuid7(), streamId, revision, event.type, JSON.stringify(event.data ?? null), metadataText(event.metadata), recordedAt).lastInsertRowid);
         }
         revisions.set(streamId, revision);
+        emptyFrom.set(streamId, revision + 1); // true even should the transaction roll back: fewer events, not more
         return { nextRevision: revision, position };
       });
       outcomes.push({ ok: true, value: results });
@@ -203,6 +217,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     const version = dataVersion.get()!.data_version;
     if (version === lastDataVersion) return;
     lastDataVersion = version;
+    emptyFrom.clear();
     appended.emit('append');
   }, pollIntervalMs);
   poller.unref();
@@ -247,7 +262,11 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
 
     async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
       const fromRevision = options.fromRevision ?? 0;
+      const known = emptyFrom.get(streamId);
+      if (known !== undefined && fromRevision >= known) return [];
       const rows = options.maxCount === undefined ? selectStream.all(streamId, fromRevision) : selectStreamLimited.all(streamId, fromRevision, options.maxCount);
+      // Read to the end: nothing lies past the last row (or past `fromRevision` when there is none).
+      if (options.maxCount === undefined || rows.length < options.maxCount) emptyFrom.set(streamId, rows.length > 0 ? rows[rows.length - 1]!.revision + 1 : fromRevision);
       return rows.map(toRecorded);
     },
 
