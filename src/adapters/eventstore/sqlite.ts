@@ -130,7 +130,6 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     }
     return statement;
   };
-  const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
   const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
 
   /**
@@ -141,8 +140,19 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
    * cached revision on every command, and those reads (several per checkout) nearly always find nothing.
    * Another process's append is thus seen by this one's command reads up to `pollIntervalMs` late; an append
    * is still checked against the stored revision, so a command decided on such a read fails and retries.
+   * Another connection's append is told by the head position having moved past this connection's own
+   * commits when `data_version` changes (it also changes for commits that append nothing).
    */
   const emptyFrom = new LruMap<string, number>(100_000);
+  const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
+  /** The last position this connection knows was written, by itself or (seen by the poller) by another. */
+  let knownHead = selectHead.get()?.head ?? 0;
+  let writtenHead = knownHead;
+  const noticeHead = (head: number) => {
+    if (head === knownHead) return;
+    emptyFrom.clear(); // another connection appended: what this one knew of stream ends may be stale
+    knownHead = head;
+  };
 
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
@@ -157,6 +167,8 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
       if (revision === undefined) revisions.set(streamId, (revision = currentRevision.get(streamId)?.revision ?? -1));
       return revision;
     };
+    noticeHead(selectHead.get()?.head ?? 0);
+    writtenHead = knownHead; // what a rolled-back batch wrote is not there
     const outcomes: Array<Outcome<AppendResult[]>> = [];
     const recordedAt = new Date().toISOString();
     // The events of one command share their metadata object: serialized once.
@@ -185,6 +197,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
         }
         revisions.set(streamId, revision);
         emptyFrom.set(streamId, revision + 1); // true even should the transaction roll back: fewer events, not more
+        writtenHead = Math.max(writtenHead, position);
         return { nextRevision: revision, position };
       });
       outcomes.push({ ok: true, value: results });
@@ -205,7 +218,10 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
         clearTimeout(timer);
       };
     },
-    committed: () => appended.emit('append'),
+    committed: () => {
+      knownHead = Math.max(knownHead, writtenHead);
+      appended.emit('append');
+    },
   });
 
   // Appends of other processes: one poller for every subscription, always running, so a commit that lands
@@ -217,7 +233,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
     const version = dataVersion.get()!.data_version;
     if (version === lastDataVersion) return;
     lastDataVersion = version;
-    emptyFrom.clear();
+    noticeHead(selectHead.get()?.head ?? 0);
     appended.emit('append');
   }, pollIntervalMs);
   poller.unref();

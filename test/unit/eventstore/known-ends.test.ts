@@ -76,6 +76,23 @@ describe('stream ends known to a SQLite connection', () => {
     await elsewhere.close();
   });
 
+  it("keeps what it knows across another connection's WAL checkpoints, which append nothing", async () => {
+    const file = tempFile();
+    const { db, counts } = countedDatabase(file);
+    const store = sqliteEventStore(db, { pollIntervalMs: 10 });
+    const checkpointer = new Database(file);
+    await store.append('counter-1', [added(1)], 'no_stream');
+    for (let round = 0; round < 5; round++) {
+      await store.append('counter-1', [added(round)], round);
+      checkpointer.pragma('wal_checkpoint(PASSIVE)');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await store.readStream('counter-1', { fromRevision: 6 })).toEqual([]);
+    expect(counts.streamQueries).toBe(0);
+    checkpointer.close();
+    await store.close();
+  });
+
   it('lets a command handler over a stale end retry on the newer state', async () => {
     const file = tempFile();
     const here = new CommandHandler(sqliteEventStore(new Database(file), { pollIntervalMs: 60_000 }), counter);
