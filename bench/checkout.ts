@@ -497,7 +497,7 @@ export async function benchCheckout(options: CheckoutOptions, log: (line: string
     const pids = [server.child.pid!];
     const logRow = (measured: LoadRow) =>
       log(
-        `${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}${measured.other > 0 && measured.otherStatuses ? ` ${JSON.stringify(measured.otherStatuses)}` : ''}` +
+        `${measured.scenario}: ${int(measured.perSecond)} req/s, ${int(measured.createdPerSecond)} orders/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, max ${measured.max} ms, 201 ${measured.created}, 409 ${measured.outOfStock}, other ${measured.other}${measured.other > 0 && measured.otherStatuses ? ` ${JSON.stringify(measured.otherStatuses)}` : ''}` +
           (measured.loop ? `; server loop delay p50 ${measured.loop.delay.p50} ms, p99 ${measured.loop.delay.p99} ms; GC ${measured.loop.gc.count} pauses, ${measured.loop.gc.totalMs} ms, max ${measured.loop.gc.maxMs} ms; CPU ${measured.loop.cpuPerSecond} cores (main thread ${measured.loop.mainThreadCpuPerSecond ?? '?'})` : '') +
           (measured.worstPerSecond ? `; worst latency per second: ${measured.worstPerSecond.join(', ')} ms` : '') +
           (measured.clientLatePerSecond ? `; client loop late per second: ${measured.clientLatePerSecond.join(', ')} ms` : '') +
