@@ -134,14 +134,13 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
 
   /**
    * Per stream, a revision at and past which the stream has no event, as far as this connection knows: set by
-   * a read (what it found) and by this connection's commits; forgotten when another connection commits (the
-   * `data_version` poller below, within `pollIntervalMs`) and when an append finds the stream moved. A read
-   * from there on answers "nothing newer" without a query: the command handlers read each stream from their
-   * cached revision on every command, and those reads (several per checkout) nearly always find nothing.
-   * Another process's append is thus seen by this one's command reads up to `pollIntervalMs` late; an append
-   * is still checked against the stored revision, so a command decided on such a read fails and retries.
-   * Another connection's append is told by the head position having moved past this connection's own
-   * commits when `data_version` changes (it also changes for commits that append nothing).
+   * its reads and its commits. A read from there on answers "nothing newer" without a query: the command
+   * handlers read each stream from their cached revision on every command, and those reads (several per
+   * checkout) nearly always find nothing. All of it is forgotten when another connection has appended (the
+   * head moved past this connection's own commits: checked by the `data_version` poller and at each commit),
+   * and a stream's entry when an append to it conflicts. So another process's append reaches this one's
+   * command reads up to `pollIntervalMs` late; appends are still checked against the stored revision, so a
+   * command decided on such a read fails and retries on the newer state.
    */
   const emptyFrom = new LruMap<string, number>(100_000);
   const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
