@@ -6,7 +6,10 @@ import type { Context } from 'hono';
  * turn its light response into a full one with a stream.
  */
 const knownText = new WeakMap<Response, string>();
-/** The headers of responses built here from a plain object: reading `response.headers` makes a Headers object. */
+/**
+ * The headers of responses built here from a plain object, as built (problem responses: nothing sets a
+ * replayed header on them afterwards): reading `response.headers` would make a Headers object.
+ */
 const knownHeaders = new WeakMap<Response, Record<string, string>>();
 
 export function withKnownText(response: Response, text: string, headers?: Record<string, string>): Response {
