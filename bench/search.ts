@@ -69,7 +69,7 @@ export interface SearchBenchReport {
 // ---------------------------------------------------------------------------------------------------
 // Catalog generation
 
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -124,7 +124,7 @@ interface Catalog {
   leaves: Array<{ id: string; path: string[]; domain: number; nouns: string[]; frontend: string[] }>;
 }
 
-const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+export const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 /** Zipf-like: low indexes far more often. */
 const skewed = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() ** 2.5 * list.length)]!;
 
@@ -161,7 +161,7 @@ function catalogShape(random: () => number): Catalog {
 }
 
 /** Deterministic products, in batches; product n is the same whatever the batch size. */
-function* generateProducts(seed: number, skuTarget: number, batch = 2000): Generator<ProductSearchDocument[]> {
+export function* generateProducts(seed: number, skuTarget: number, batch = 2000): Generator<ProductSearchDocument[]> {
   const shapeRandom = prng(seed);
   const { brands, leaves } = catalogShape(shapeRandom);
   const brandsOf = DOMAINS.map((_, d) => brands.filter((brand) => brand.domains.includes(d)));
@@ -231,7 +231,7 @@ function* generateProducts(seed: number, skuTarget: number, batch = 2000): Gener
 // ---------------------------------------------------------------------------------------------------
 // Queries
 
-interface BenchQuery {
+export interface BenchQuery {
   queryClass: string;
   query: SearchQuery;
 }
@@ -243,7 +243,7 @@ const BROAD_WORDS = ['新款', '官方', '手机', '男士', '夏季', '无线',
  * selective (brand + product word, category filter), broad (a common word, stock and price filters),
  * browse (no keyword: category filter, best sellers). All ask for every facet.
  */
-function benchQueries(samples: ProductSearchDocument[], perClass: number, seed: number): BenchQuery[] {
+export function benchQueries(samples: ProductSearchDocument[], perClass: number, seed: number): BenchQuery[] {
   const random = prng(seed * 31 + 5);
   const queries: BenchQuery[] = [];
   for (let i = 0; i < perClass; i++) {
@@ -266,21 +266,21 @@ function benchQueries(samples: ProductSearchDocument[], perClass: number, seed: 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-function memoryMiB(): number {
+export function memoryMiB(): number {
   gc();
   gc();
   const usage = process.memoryUsage();
   return (usage.heapUsed + usage.arrayBuffers) / 2 ** 20;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /** Runs the queries (after a warm-up), returning p50/p99 per class and each query's hit count. */
-async function measure(engine: string, queries: BenchQuery[], run: (query: SearchQuery) => Promise<number> | number) {
+export async function measure(engine: string, queries: BenchQuery[], run: (query: SearchQuery) => Promise<number> | number) {
   gc();
   for (const { query } of queries.slice(0, Math.ceil(queries.length / 10))) await run(query);
   const byClass = new Map<string, { times: number[]; hits: number }>();
@@ -498,7 +498,7 @@ function openEmbedded(path: string): SearchIndex {
 }
 
 /** Bulk-loads the catalog through a rebuild (as a projection rebuild would), keeping a sample of listed products. */
-async function buildAdapter(path: string, seed: number, skus: number, log: (line: string) => void) {
+export async function buildAdapter(path: string, seed: number, skus: number, log: (line: string) => void) {
   const index = openEmbedded(path);
   const rebuild = await index.beginRebuild();
   const random = prng(seed * 17 + 3);

@@ -6,6 +6,7 @@ import { DomainError } from './kernel/errors.js';
 import { importCatalogFile } from './commands/catalog/bulk/import-file.js';
 import { seedDemoStore } from './commands/catalog/demo-seed.js';
 import { runReconcileCommand } from './queries/finance/cli-report.js';
+import { stopWithNpmScript } from './runtime/shutdown.js';
 
 const program = new Command('bazaar').description('Bazaar: an event-sourced commerce back end').showHelpAfterError();
 
@@ -18,6 +19,20 @@ function config(): Config {
       process.exit(2);
     }
     throw error;
+  }
+}
+
+/**
+ * Closes a one-shot command's runtime. The reactors' pacing timers do not hold the process open (unref),
+ * so while close() waits for them nothing else may: Node would see an empty event loop under the pending
+ * top-level await and exit with code 13 although the command succeeded. A referenced timer bridges it.
+ */
+async function closeKeepingAlive(runtime: { close(): Promise<void> }): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    await runtime.close();
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 
@@ -34,20 +49,39 @@ program
       console.error(error.message);
       process.exit(2);
     });
-    const shutdown = async (signal: string) => {
-      running.runtime.deps.logger.info({ signal }, 'shutting down');
-      await running.close();
-      process.exit(0);
+    // SIGINT / SIGTERM: stop accepting, answer the requests in flight, stop the roles, close the stores,
+    // exit 0. A second signal while that runs exits at once (1).
+    const { logger } = running.runtime.deps;
+    let stopping = false;
+    const shutdown = (reason: string) => {
+      if (stopping) {
+        logger.warn({ reason }, 'stopping now, without waiting');
+        process.exit(1);
+      }
+      stopping = true;
+      stopWatchingParent();
+      logger.info({ reason }, 'shutting down');
+      running.close().then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    const stopWatchingParent = stopWithNpmScript(() => shutdown('the npm script that started the server ended'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
 
 const projections = program.command('projections').description('read models');
 
 projections
   .command('rebuild <name>')
-  .description('empty a projection and replay every event into it')
+  .description('rebuild a projection from every event beside the live read model, then switch it in (queries keep answering meanwhile)')
   .action(async (name: string) => {
     const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
     const runner = runtime.deps.projections;
@@ -59,7 +93,7 @@ projections
     await runner.rebuild(name);
     const [status] = (await runner.status()).filter((s) => s.name === name);
     console.log(`rebuilt ${name} to position ${status?.checkpoint ?? 0} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await runtime.close();
+    await closeKeepingAlive(runtime);
   });
 
 projections
@@ -68,7 +102,7 @@ projections
   .action(async () => {
     const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
     console.table(await runtime.deps.projections.status());
-    await runtime.close();
+    await closeKeepingAlive(runtime);
   });
 
 program
@@ -77,7 +111,7 @@ program
   .command('create-admin')
   .description('create an admin (or grant admin to the owner of the e-mail)')
   .requiredOption('--email <email>', 'e-mail of the admin')
-  .requiredOption('--password <password>', 'password (at least 10 characters, mixed)')
+  .requiredOption('--password <password>', 'password (at least 8 characters, mixing two of: lower case, upper case, digits, symbols)')
   .action(async (options: { email: string; password: string }) => {
     const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
     try {
@@ -89,7 +123,7 @@ program
       console.error(error.message);
       process.exitCode = 1;
     } finally {
-      await runtime.close();
+      await closeKeepingAlive(runtime);
     }
   });
 
@@ -113,7 +147,7 @@ program
       console.error(error.message);
       process.exitCode = 1;
     } finally {
-      await runtime.close();
+      await closeKeepingAlive(runtime);
     }
   });
 
@@ -136,9 +170,37 @@ program
       // Let the read models (search included) catch up, so the store is searchable when the server starts.
       await deps.projections.waitFor(await deps.store.headPosition(), 10 * 60_000);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`demo store ready in ${seconds} s: ${result.created} products created, ${result.existing} already there (${result.listed} listed). Try GET /api/v1/products/search?q=武侠小说`);
+      const home = result.homePage === 'published' ? 'demo home page published' : 'home page kept as it was';
+      console.log(`demo store ready in ${seconds} s: ${result.created} products created, ${result.existing} already there (${result.listed} listed); ${home}. Try GET /api/v1/home and GET /api/v1/products/search?q=武侠小说`);
     } finally {
-      await runtime.close();
+      await closeKeepingAlive(runtime);
+    }
+  });
+
+program
+  .command('search')
+  .description('product search')
+  .command('audit')
+  .description('recall audit: every listed product must be indexed and found by a search for its own title (exit 1 when one is not)')
+  .option('--limit <n>', 'check only the first n listed products')
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { limit?: string; json?: boolean }) => {
+    const runtime = await buildRuntime({ ...config(), LOG_LEVEL: 'warn' });
+    try {
+      const { auditSearchRecall } = await import('./queries/catalog/search-audit.js');
+      const started = Date.now();
+      const report = await auditSearchRecall(runtime.deps, {
+        ...(options.limit ? { limit: Number(options.limit) } : {}),
+        onProgress: (checked) => !options.json && checked % 10_000 === 0 && console.error(`  ${checked} products checked`),
+      });
+      if (options.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        for (const finding of report.findings) console.log(`${finding.problem}\t${finding.productId}\t${finding.title}`);
+        console.log(`${report.checked} listed products checked in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.findings.length} not indexed or not found by their own title`);
+      }
+      process.exitCode = report.findings.length > 0 ? 1 : 0;
+    } finally {
+      await closeKeepingAlive(runtime);
     }
   });
 
@@ -155,7 +217,7 @@ program
     try {
       process.exitCode = await runReconcileCommand(runtime.deps, options);
     } finally {
-      await runtime.close();
+      await closeKeepingAlive(runtime);
     }
   });
 

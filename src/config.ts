@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,10 +26,34 @@ const ConfigSchema = z.object({
   BAZAAR_CPU_PROFILE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  EVENTSTORE_URL: z.string().regex(/^(esdb|kurrentdb|kdb|esdb\+discover|kurrentdb\+discover):\/\//, 'must be an esdb:// or kurrentdb:// connection string').optional(),
+  /** PostgreSQL for the event store and the view store (each overridable by EVENTSTORE_URL / VIEWSTORE_URL). */
+  DATABASE_URL: z.string().regex(POSTGRES_URL, 'must be a postgres:// connection string').optional(),
+  EVENTSTORE_URL: z
+    .string()
+    .regex(/^(esdb|kurrentdb|kdb|esdb\+discover|kurrentdb\+discover|postgres|postgresql):\/\//, 'must be an esdb://, kurrentdb:// or postgres:// connection string')
+    .optional(),
+  VIEWSTORE_URL: z.string().regex(/^(postgres|postgresql|mongodb|mongodb\+srv):\/\//, 'must be a postgres:// or mongodb:// connection string').optional(),
+  /** Connections per process to PostgreSQL (shared by the event store and the view store). */
+  BAZAAR_PG_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /** The PostgreSQL schema Bazaar's tables live in. */
+  BAZAAR_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('public'),
   ELASTICSEARCH_URL: optionalUrl,
+  /** Elasticsearch security (on by default in 8 and 9): an API key (the base64 `encoded` value), and the cluster's CA as a PEM file or its SHA-256 fingerprint. */
+  ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
+  ELASTICSEARCH_CA_FILE: z.string().min(1).optional(),
+  ELASTICSEARCH_CA_FINGERPRINT: z
+    .string()
+    .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)')
+    .optional(),
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
+  /** Prepended to every Redis key (deployments or test runs sharing one Redis), e.g. `bazaar:`. */
+  REDIS_KEY_PREFIX: z.string().max(64).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /** Redis Cluster instead of REDIS_URL: a comma list of seed nodes, redis://host:port (or rediss://; the first URL's credentials and TLS apply to all). */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*rediss?:\/\/[^\s,]+(\s*,\s*rediss?:\/\/[^\s,]+)*\s*$/, 'must be a comma list of redis:// URLs, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379')
+    .optional(),
   /** Payments (docs/payments.md): sandbox callback signing key (else generated in the data dir), its delivery delay and extra duplicate deliveries. */
   BAZAAR_SANDBOX_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   BAZAAR_SANDBOX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
@@ -43,10 +68,17 @@ const ConfigSchema = z.object({
   /** Fulfilment (docs/fulfillment-and-refunds.md): a delivered order completes by itself after this many days; completion earns coins worth this share (basis points) of what was paid. */
   BAZAAR_AUTO_COMPLETE_DAYS: z.coerce.number().min(0).max(365).default(7),
   BAZAAR_COINS_EARN_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
+  /** Dev routes (/api/v1/dev/*) outside production: `loopback` clients only, `on` for every client, `off` not served. */
+  BAZAAR_DEV_ROUTES: z.enum(['loopback', 'on', 'off']).default('loopback'),
+  /** Browser origins allowed by CORS: `*`, `none`, or a comma list of origins (default `*` outside production, none in production). */
+  BAZAAR_CORS_ORIGINS: z
+    .string()
+    .regex(/^\s*(\*|none|https?:\/\/[^\s,/]+\/?(\s*,\s*https?:\/\/[^\s,/]+\/?)*)\s*$/, 'must be *, none, or a comma list of origins such as https://shop.example.com,http://localhost:5173')
+    .optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
-  /** The dev outbox and the sandboxes' manual controls are on outside production. */
+  /** The dev outbox and the sandboxes' manual controls are on outside production (unless BAZAAR_DEV_ROUTES=off). */
   devOutbox: boolean;
 };
 
@@ -61,5 +93,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { readDotEnv = 
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}=${JSON.stringify(present[String(issue.path[0])] ?? '')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...parsed.data, devOutbox: parsed.data.NODE_ENV !== 'production' };
+  if (parsed.data.REDIS_URL && parsed.data.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('invalid configuration:\n  REDIS_CLUSTER_NODES: set REDIS_URL (one server) or REDIS_CLUSTER_NODES (Redis Cluster), not both');
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.BAZAAR_DEV_ROUTES === 'on') {
+    throw new ConfigError('invalid configuration:\n  BAZAAR_DEV_ROUTES="on": dev routes are never served in production (NODE_ENV=production)');
+  }
+  return { ...parsed.data, devOutbox: parsed.data.NODE_ENV !== 'production' && parsed.data.BAZAAR_DEV_ROUTES !== 'off' };
 }
+
+/** Where events and views live (EVENTSTORE_URL / VIEWSTORE_URL, then MONGODB_URL, then DATABASE_URL); null is the embedded SQLite file. */
+export function engineUrls(config: Pick<Config, 'DATABASE_URL' | 'EVENTSTORE_URL' | 'VIEWSTORE_URL' | 'MONGODB_URL'>): { events: string | null; views: string | null } {
+  return { events: config.EVENTSTORE_URL ?? config.DATABASE_URL ?? null, views: config.VIEWSTORE_URL ?? config.MONGODB_URL ?? config.DATABASE_URL ?? null };
+}
+
+export const isPostgresUrl = (url: string | null): url is string => url !== null && POSTGRES_URL.test(url);

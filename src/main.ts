@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, engineUrls, isPostgresUrl, type Config } from './config.js';
+import type pg from 'pg';
+import { createPostgresPool } from './adapters/postgres/pool.js';
+import { postgresEventStore } from './adapters/eventstore/postgres.js';
+import { postgresViewStore } from './adapters/viewstore/postgres.js';
 import { DomainError } from './kernel/errors.js';
 import type { Deps } from './deps.js';
 import { createLogger } from './logger.js';
@@ -14,19 +18,15 @@ import { viewProjectionTarget } from './kernel/view-projection.js';
 import type { EventStore } from './ports/event-store.js';
 import type { KeyValue } from './ports/key-value.js';
 import type { ViewStore } from './ports/view-store.js';
-import { EventStoreDBClient } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
-import { Redis } from 'ioredis';
-import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { SearchIndex } from './ports/search-index.js';
 import { sqliteSearchIndex } from './adapters/search/sqlite.js';
-import { elasticsearchSearchIndex } from './adapters/search/elasticsearch.js';
+import { elasticsearchClient, elasticsearchSearchIndex } from './adapters/search/elasticsearch.js';
 import { sqliteEventStore } from './adapters/eventstore/sqlite.js';
-import { esdbEventStore } from './adapters/eventstore/esdb.js';
+import { esdbEventStore, eventStoreDbClient } from './adapters/eventstore/esdb.js';
 import { mongoViewStore } from './adapters/viewstore/mongo.js';
-import { redisKeyValue } from './adapters/keyvalue/redis.js';
+import { redisConnection, redisKeyValue } from './adapters/keyvalue/redis.js';
 import { sqliteViewStore } from './adapters/viewstore/sqlite.js';
-import { memoryKeyValue } from './adapters/keyvalue/memory.js';
 import { devOutbox } from './adapters/outbox/dev.js';
 import { logOnlyOutbox } from './adapters/outbox/log-only.js';
 import { createHandlers } from './commands/handlers.js';
@@ -36,8 +36,11 @@ import { usersProjection } from './projections/users/users.js';
 import { catalogProjection } from './projections/catalog/catalog.js';
 import { jobsProjection } from './projections/catalog/jobs.js';
 import { searchProjectionTarget } from './projections/search/search.js';
+import { searchState } from './projections/search/state.js';
+import { PERSONALIZATION_COLLECTIONS, personalizationProjectionTarget } from './projections/personalization/affinity.js';
 import { homePageProjection } from './projections/catalog/home.js';
 import { ordersProjection } from './projections/orders/orders.js';
+import { refundsProjection } from './projections/orders/refunds.js';
 import { ledgerAccountsProjection } from './projections/finance/ledger-accounts.js';
 import { flashSalesProjection } from './projections/flash-sales/flash-sales.js';
 import { rebuildGates } from './commands/flash-sales/flash-sales.js';
@@ -49,6 +52,7 @@ import { receiveFulfillmentCallback } from './commands/fulfillment/shipments.js'
 import { fulfillmentReactorTargets } from './commands/fulfillment/reactors.js';
 import { paymentsProjection } from './projections/payments/payments.js';
 import { walletEntriesProjection } from './projections/wallet/wallet.js';
+import { shippingTemplatesProjection } from './projections/shipping/templates.js';
 import { jobWorker } from './commands/catalog/bulk/worker.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -58,9 +62,10 @@ import { embeddedKeyValueFile, instrument, roleDuties, startRole } from './runti
 import { startProjectorThread } from './runtime/projector-thread.js';
 import { createOpsApp } from './runtime/ops-app.js';
 import { profileOnSignal } from './runtime/cpu-profile.js';
+import { DRAIN_GRACE_MS, drainHttp } from './runtime/shutdown.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, refundsProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection, shippingTemplatesProjection];
 
 export interface Runtime {
   deps: Deps;
@@ -69,8 +74,6 @@ export interface Runtime {
 
 /** What a runtime built for a projector thread takes from its parent instead of opening it. */
 export interface RuntimeOverrides {
-  /** The parent thread's KeyValue (its in-process store is not shared otherwise). */
-  kv?: KeyValue;
   /** The parent runs the WAL checkpointer of the embedded files. */
   walCheckpointer?: boolean;
 }
@@ -80,16 +83,21 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   mkdirSync(config.BAZAAR_DATA_DIR, { recursive: true });
   const closers: Array<() => Promise<void>> = [];
 
-  const store = await eventStoreFor(config, logger);
-  const views = await viewStoreFor(config, logger);
-  const kv = overrides.kv ?? (await keyValueFor(config, logger));
+  // One pool per PostgreSQL URL, shared by the stores on it; ended after them.
+  const pools = new Map<string, pg.Pool>();
+  const poolFor = (url: string) => pools.get(url) ?? pools.set(url, createPostgresPool(url, config.BAZAAR_PG_POOL_SIZE)).get(url)!;
+  closers.push(async () => void (await Promise.all([...pools.values()].map((pool) => pool.end()))));
+  const store = await eventStoreFor(config, logger, poolFor);
+  const views = await viewStoreFor(config, logger, poolFor);
+  const kv = await keyValueFor(config, logger);
   closers.push(() => kv.close(), () => views.close(), () => store.close());
   const searchIndex = await searchIndexFor(config, logger);
   closers.push(() => searchIndex.close());
   const embeddedFiles = [
-    ...(config.EVENTSTORE_URL ? [] : ['events.db']),
-    ...(config.MONGODB_URL ? [] : ['views.db']),
+    ...(engineUrls(config).events ? [] : ['events.db']),
+    ...(engineUrls(config).views ? [] : ['views.db']),
     ...(config.ELASTICSEARCH_URL ? [] : ['search.db']),
+    ...(config.REDIS_URL || config.REDIS_CLUSTER_NODES ? [] : ['kv.db']),
   ].map((name) => join(config.BAZAAR_DATA_DIR, name));
   if (embeddedFiles.length > 0 && overrides.walCheckpointer !== false) {
     const checkpointer = startWalCheckpointer(embeddedFiles);
@@ -97,8 +105,13 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   }
 
   const readableOutbox = config.devOutbox ? devOutbox(logger) : null;
+  // The sandbox acquirer and carrier keep their books in the data dir (sandbox.db): reconciliation,
+  // redelivery and carrier reports work after a restart and from another process.
+  const sandboxDb = new Database(join(config.BAZAAR_DATA_DIR, 'sandbox.db'));
+  closers.push(async () => void sandboxDb.close());
   // Payments: the sandbox acquirer; its signed callbacks go in-process to the callback handler (wired below).
   const sandbox = sandboxPaymentProvider({
+    db: sandboxDb,
     secret: config.BAZAAR_SANDBOX_SECRET ?? sandboxSecretFromDataDir(config.BAZAAR_DATA_DIR),
     delayMs: config.BAZAAR_SANDBOX_DELAY_MS,
     duplicates: config.BAZAAR_SANDBOX_DUPLICATES,
@@ -106,6 +119,7 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   });
   // Fulfilment: the sandbox carrier; its signed callbacks go in-process to the fulfilment callback handler (wired below).
   const carrier = sandboxFulfillmentProvider({
+    db: sandboxDb,
     secret: config.BAZAAR_SANDBOX_SECRET ?? sandboxSecretFromDataDir(config.BAZAAR_DATA_DIR),
     duplicates: config.BAZAAR_SANDBOX_DUPLICATES,
     onDeliveryError: (error) => logger.warn({ err: error }, 'sandbox carrier callback refused'),
@@ -113,7 +127,7 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   let depsRef: Deps | null = null;
   const projections = new ProjectionRunner(
     store,
-    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv }), ...paymentReactorTargets(() => depsRef!, views), ...fulfillmentReactorTargets(() => depsRef!, views)],
+    [...viewProjections.map((projection) => viewProjectionTarget(projection, views)), searchProjectionTarget({ views, index: searchIndex, kv }), personalizationProjectionTarget(views), ...paymentReactorTargets(() => depsRef!, views), ...fulfillmentReactorTargets(() => depsRef!, views)],
     { onError: (name, error) => logger.error({ err: error, projection: name }, 'projection failed; retrying') },
   );
 
@@ -148,10 +162,17 @@ export async function buildRuntime(config: Config, logger: Logger = createLogger
   };
 }
 
-async function eventStoreFor(config: Config, logger: Logger): Promise<EventStore> {
-  if (config.EVENTSTORE_URL) {
+type PoolFor = (url: string) => pg.Pool;
+
+async function eventStoreFor(config: Config, logger: Logger, poolFor: PoolFor): Promise<EventStore> {
+  const url = engineUrls(config).events;
+  if (isPostgresUrl(url)) {
+    logger.info({ engine: 'postgresql', schema: config.BAZAAR_PG_SCHEMA }, 'event store');
+    return postgresEventStore(poolFor(url), { schema: config.BAZAAR_PG_SCHEMA });
+  }
+  if (url) {
     logger.info({ engine: 'eventstoredb' }, 'event store');
-    return esdbEventStore(EventStoreDBClient.connectionString(config.EVENTSTORE_URL));
+    return esdbEventStore(eventStoreDbClient(url));
   }
   const file = join(config.BAZAAR_DATA_DIR, 'events.db');
   logger.info({ engine: 'sqlite', file }, 'event store');
@@ -161,11 +182,17 @@ async function eventStoreFor(config: Config, logger: Logger): Promise<EventStore
   return sqliteEventStore(db);
 }
 
-async function viewStoreFor(config: Config, logger: Logger): Promise<ViewStore> {
-  if (config.MONGODB_URL) {
+async function viewStoreFor(config: Config, logger: Logger, poolFor: PoolFor): Promise<ViewStore> {
+  const url = engineUrls(config).views;
+  if (isPostgresUrl(url)) {
+    logger.info({ engine: 'postgresql', schema: config.BAZAAR_PG_SCHEMA }, 'view store');
+    return postgresViewStore(poolFor(url), { schema: config.BAZAAR_PG_SCHEMA });
+  }
+  if (url) {
     logger.info({ engine: 'mongodb' }, 'view store');
-    const client = await new MongoClient(config.MONGODB_URL).connect();
-    return mongoViewStore(client.db());
+    const client = await new MongoClient(url).connect();
+    // Every view collection exists before the first transactions (searchState's are the search projection's).
+    return mongoViewStore(client.db(), { collections: [...new Set([...[...viewProjections, searchState].flatMap((projection) => projection.collections), ...PERSONALIZATION_COLLECTIONS])] });
   }
   const file = join(config.BAZAAR_DATA_DIR, 'views.db');
   logger.info({ engine: 'sqlite', file }, 'view store');
@@ -190,7 +217,14 @@ function tuneSqliteCache(db: Database.Database): void {
 async function searchIndexFor(config: Config, logger: Logger): Promise<SearchIndex> {
   if (config.ELASTICSEARCH_URL) {
     logger.info({ engine: 'elasticsearch' }, 'search index');
-    return elasticsearchSearchIndex(new ElasticsearchClient({ node: config.ELASTICSEARCH_URL }));
+    return elasticsearchSearchIndex(
+      await elasticsearchClient({
+        url: config.ELASTICSEARCH_URL,
+        apiKey: config.ELASTICSEARCH_API_KEY,
+        caFile: config.ELASTICSEARCH_CA_FILE,
+        caFingerprint: config.ELASTICSEARCH_CA_FINGERPRINT,
+      }),
+    );
   }
   const file = join(config.BAZAAR_DATA_DIR, 'search.db');
   logger.info({ engine: 'sqlite', file }, 'search index');
@@ -200,21 +234,21 @@ async function searchIndexFor(config: Config, logger: Logger): Promise<SearchInd
 }
 
 async function keyValueFor(config: Config, logger: Logger): Promise<KeyValue> {
-  if (config.REDIS_URL) {
-    logger.info({ engine: 'redis' }, 'key-value');
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
+    logger.info({ engine: config.REDIS_CLUSTER_NODES ? 'redis-cluster' : 'redis' }, 'key-value');
+    const redis = redisConnection({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, config.REDIS_KEY_PREFIX ? { keyPrefix: config.REDIS_KEY_PREFIX } : {});
     // ioredis reconnects by itself; without a listener it prints every failed attempt as unhandled.
     redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
     return redisKeyValue(redis);
   }
-  if (config.BAZAAR_ROLE !== 'all') {
-    // Split roles on one machine share codes, carts, idempotency records and gates through one SQLite file.
-    const file = embeddedKeyValueFile(config);
-    logger.info({ engine: 'sqlite', file }, 'key-value');
-    return sqliteKeyValue(new Database(file));
-  }
-  logger.info({ engine: 'memory' }, 'key-value');
-  return memoryKeyValue();
+  // Codes, carts, idempotency records, rate-limit windows and gates survive a restart in the data dir; the
+  // roles and threads of one machine share them through this file. (In-memory KeyValue is for unit tests.)
+  const file = embeddedKeyValueFile(config);
+  logger.info({ engine: 'sqlite', file }, 'key-value');
+  const db = new Database(file);
+  // The WAL checkpointer copies its WAL back (as for the other embedded files); this threshold is the fallback.
+  db.pragma('wal_autocheckpoint = 20000');
+  return sqliteKeyValue(db);
 }
 
 /** Without JWT_SECRET, a random secret is generated once and kept in the data directory. */
@@ -263,7 +297,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     deps.logger.info({ email, userId: admin.userId, created: admin.created }, 'bootstrap admin');
   }
-  // Flash-sale gates live in KeyValue (in-process by default): rebuild the missing ones from the events.
+  // Flash-sale gates live in KeyValue (kv.db by default): rebuild the missing ones from the events.
   // Interrupted bulk jobs are resumed, and unpaid orders expired (payment time-out) and stuck payments
   // settled (查询补单), by the process holding the sweepers' lease (role all or reactors).
   const gates = duties.api ? await rebuildGates(deps) : 0;
@@ -276,13 +310,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   deps.logger.info({ port, role: config.BAZAAR_ROLE, ...(duties.api ? { docs: `http://localhost:${port}/docs` } : {}) }, 'Bazaar is serving');
+  if (duties.api && deps.devOutbox) {
+    const open = config.BAZAAR_DEV_ROUTES === 'on';
+    deps.logger.warn({ devRoutes: config.BAZAAR_DEV_ROUTES }, `dev routes (/api/v1/dev/*: SMS codes, sandbox triggers) are on for ${open ? 'EVERY client' : 'loopback clients'}; NODE_ENV=production or BAZAAR_DEV_ROUTES=off turns them off`);
+  }
   return {
     runtime,
     server,
     port,
     async close() {
       stopProfiling();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await drainHttp(server, DRAIN_GRACE_MS);
       await role.stop();
       await projectorThread?.stop();
       await runtime.close();

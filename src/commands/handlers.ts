@@ -21,6 +21,8 @@ import { paymentDecider } from '../domain/payments/payment.js';
 import { voucherDecider } from '../domain/vouchers/voucher.js';
 import { shipmentDecider } from '../domain/fulfillment/shipment.js';
 import { refundDecider } from '../domain/refunds/refund.js';
+import { shippingTemplateDecider } from '../domain/shipping/template.js';
+import { merchantShippingDecider } from '../domain/shipping/merchant-shipping.js';
 
 /** One command handler per aggregate type, each with its own cache of folded state. */
 export function createHandlers(store: EventStore) {
@@ -47,6 +49,8 @@ export function createHandlers(store: EventStore) {
     voucher: new CommandHandler(store, voucherDecider),
     shipment: new CommandHandler(store, shipmentDecider),
     refund: new CommandHandler(store, refundDecider),
+    shippingTemplate: new CommandHandler(store, shippingTemplateDecider),
+    merchantShipping: new CommandHandler(store, merchantShippingDecider),
   };
 }
 

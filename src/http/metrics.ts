@@ -44,7 +44,7 @@ export function createMetrics() {
     }),
     reactorBacklog: new Gauge({
       name: 'bazaar_reactor_backlog_events',
-      help: 'Global positions between the head of the store and the reactor checkpoint',
+      help: 'Events written but not yet handled by the reactor',
       labelNames: ['reactor'] as const,
       registers: [registry],
     }),
@@ -56,7 +56,13 @@ export function createMetrics() {
     }),
     projectionLag: new Gauge({
       name: 'bazaar_projection_lag_events',
-      help: 'Global positions between the head of the store and the projection checkpoint',
+      help: 'Events written but not yet applied by the projection',
+      labelNames: ['projection'] as const,
+      registers: [registry],
+    }),
+    projectionLagSeconds: new Gauge({
+      name: 'bazaar_projection_lag_seconds',
+      help: 'Age of the oldest event the projection or reactor has not applied yet (0 when caught up)',
       labelNames: ['projection'] as const,
       registers: [registry],
     }),

@@ -7,9 +7,18 @@ import type { AppEnv } from './env.js';
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
     const errors = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
-    throw new ValidationError('the request is not valid', errors);
+    throw new ValidationError(validationDetail(errors), errors);
   }
 };
+
+/** The detail names the broken rule itself ("password must be at least 8 characters"), not only the field list. */
+function validationDetail(errors: Array<{ path: string; message: string }>): string {
+  const [first] = errors;
+  if (!first) return 'the request is not valid';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more: see errors)` : '';
+  const subject = first.path === '(body)' ? 'the body' : first.path;
+  return `${subject} ${first.message.replace(new RegExp(`^${first.path.split('.').pop()} `), '')}${more}`;
+}
 
 /**
  * A sub-app whose routes validate with zod and document themselves in /openapi.json. Request headers a
@@ -59,10 +68,13 @@ export const json = <T extends ZodType>(schema: T, description: string) => ({ co
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
-/** Standard error responses for the OpenAPI document. */
+/**
+ * Standard error responses for the OpenAPI document. Every route that lists its errors also gets 503: any
+ * request can meet a storage engine that is unreachable or restarting (docs/operations.md, Engine outages).
+ */
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((status) => [
+    [...new Set([...statuses, 503])].map((status) => [
       status,
       {
         description:
@@ -76,7 +88,9 @@ export const errors = (...statuses: number[]) =>
             415: 'body is not application/json',
             422: 'Idempotency-Key reused with another body',
             429: 'rate limited; see Retry-After',
+            503: 'SERVICE_UNAVAILABLE: a storage engine is unreachable or restarting; retry after Retry-After seconds (commands with the same Idempotency-Key)',
           }[status] ?? 'error',
+        ...(status === 503 ? { headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' as const } } } } : {}),
         content: problemContent,
       },
     ]),
@@ -92,9 +106,9 @@ export const IfMatchHeader = z.object({
   'if-match': z.string().optional().openapi({ description: 'the ETag (version) last read; a stale value is 412' }),
 });
 
-/** Parses an If-Match header (`"3"`, `3` or `W/"3"`) into a stream revision. */
+/** Parses an If-Match header (`"3"`, `3` or `W/"3"`) into a stream revision; `*` (any current version) checks nothing. */
 export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === '*') return undefined;
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim());
   if (!match) throw new ValidationError('If-Match must be an ETag this server returned', [{ path: 'If-Match', message: 'expected a version such as "3"' }]);
   return Number(match[1]);

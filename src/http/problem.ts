@@ -5,6 +5,7 @@ import {
   ConcurrencyError,
   ConflictError,
   DomainError,
+  EngineUnavailableError,
   ForbiddenError,
   InvalidStateTransition,
   NotFoundError,
@@ -43,8 +44,9 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** `type` is RFC 9457's `about:blank` (the title is the status's phrase); the stable `code` names the problem. */
 export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: `https://bazaar.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
+  return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
 /** Extra status codes for domain error codes that are not 409 conflicts. */
@@ -61,8 +63,15 @@ const STATUS_BY_CODE: Record<string, number> = {
   ORDER_NOT_EXPIRED: 409,
 };
 
+/** What a 503 for an unreachable or restarting engine tells the client (the engine's name stays in the logs). */
+export const UNAVAILABLE_DETAIL = 'the service is briefly unavailable (a storage engine is unreachable or restarting); retry after Retry-After seconds with the same Idempotency-Key';
+
 /** The one place that maps errors to HTTP. Unknown errors become a 500 without details. */
 export function toProblem(error: unknown): { problem: Problem; headers?: Record<string, string>; unexpected: boolean } {
+  const unavailable = engineUnavailable(error);
+  if (unavailable) {
+    return { ...expected(problem(503, unavailable.code, UNAVAILABLE_DETAIL)), headers: { 'Retry-After': String(Math.max(1, Math.ceil(unavailable.retryAfterSeconds))) } };
+  }
   if (error instanceof ValidationError) return expected(problem(400, error.code, error.message, error.errors.length ? { errors: error.errors } : {}));
   if (error instanceof NotFoundError) return expected(problem(404, error.code, error.message));
   if (error instanceof UnauthenticatedError) return { ...expected(problem(401, error.code, error.message)), headers: { 'WWW-Authenticate': 'Bearer' } };
@@ -83,6 +92,14 @@ export function toProblem(error: unknown): { problem: Problem; headers?: Record<
     return expected(problem(status, code, error.message || TITLES[status] || 'error'));
   }
   return { problem: problem(500, 'INTERNAL', 'something went wrong on our side; the error was logged'), unexpected: true };
+}
+
+/** The EngineUnavailableError an error is, or was caused by (a few `cause` links deep), or null. */
+function engineUnavailable(error: unknown): EngineUnavailableError | null {
+  for (let depth = 0; depth < 4 && error instanceof Error; depth++, error = error.cause) {
+    if (error instanceof EngineUnavailableError) return error;
+  }
+  return null;
 }
 
 const expected = (body: Problem) => ({ problem: body, unexpected: false });

@@ -146,7 +146,7 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
   }
 
   /**
-   * Decides several commands on one stream as one unit of work (DESIGN.md §7, a hot stream's queue drained
+   * Decides several commands on one stream as one unit of work (docs/design.md §7, a hot stream's queue drained
    * per append): each is decided on the state the earlier ones left, and all their events are appended at
    * once. A command whose decide throws gets its error and adds nothing; a conflict retries the whole batch.
    * Each result carries its own events and revision, and the batch's final state and position.

@@ -93,3 +93,52 @@ export class RateLimitedError extends DomainError {
     super('RATE_LIMITED', message);
   }
 }
+
+/**
+ * An engine (PostgreSQL, Redis, …) cannot be reached or refuses work for now: down, restarting, failing over,
+ * or too slow to answer within its bound. Not a DomainError (a refusal the caller should accept): the same
+ * request can succeed a moment later, so HTTP answers 503 with Retry-After, and reactors and projections try
+ * again instead of giving up. Adapters throw it for their engine's connection failures (with the driver's
+ * error as `cause`); src/http/problem.ts maps it.
+ */
+export class EngineUnavailableError extends Error {
+  readonly code = 'SERVICE_UNAVAILABLE';
+
+  constructor(
+    readonly engine: string,
+    readonly retryAfterSeconds = 2,
+    options: { cause?: unknown } = {},
+  ) {
+    const reason = options.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(`${engine} is unavailable${reason}`, options);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+/**
+ * Wraps every method of an adapter object so that an error `translate` recognises (a lost connection) is
+ * thrown as what it returns (an EngineUnavailableError) instead. Methods that return no promise are wrapped
+ * for synchronous throws only; the returned value is passed on untouched.
+ */
+export function translateErrors<T extends object>(target: T, translate: (error: unknown) => unknown): T {
+  const wrapped = { ...target } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value !== 'function') continue;
+    const method = value as (...args: unknown[]) => unknown;
+    wrapped[name] = function (this: unknown, ...args: unknown[]) {
+      let result: unknown;
+      try {
+        result = method.apply(this === wrapped ? target : this, args);
+      } catch (error) {
+        throw translate(error);
+      }
+      if (result instanceof Promise) {
+        return result.catch((error: unknown) => {
+          throw translate(error);
+        });
+      }
+      return result;
+    };
+  }
+  return wrapped as T;
+}

@@ -14,22 +14,51 @@ export interface ProjectionTarget {
   apply(events: RecordedEvent[], from: number): Promise<void>;
   /** Empties the read model and sets the checkpoint to 0. */
   reset(): Promise<void>;
+  /**
+   * Starts filling a new read model beside the live one (blue-green), which keeps serving queries and
+   * taking events until the rebuild's `switch`. Targets without it are rebuilt by `reset` and a replay.
+   */
+  beginRebuild?(): Promise<ProjectionRebuild>;
+}
+
+/** A read model rebuilt beside the live one: applied to like a target, then switched in atomically. */
+export interface ProjectionRebuild {
+  checkpoint(): Promise<number>;
+  apply(events: RecordedEvent[], from: number): Promise<void>;
+  /**
+   * Makes the rebuilt read model live with its checkpoint (the live writer, here or in another process,
+   * gets CheckpointMoved and resumes from it), then drops the old one.
+   */
+  switch(): Promise<void>;
+  /** Drops the rebuilt read model; the live one is untouched. */
+  abort(): Promise<void>;
 }
 
 export interface ProjectionStatus {
   name: string;
   kind: 'projection' | 'reactor';
   checkpoint: number;
+  /** Events written but not yet applied (counted up to LAG_COUNT_LIMIT), whatever the engine's positions are. */
   lag: number;
+  /** How long ago the oldest event not yet applied was recorded (0 when caught up). */
+  lagSeconds: number;
+  /** The read model was emptied and is being refilled (a target without blue-green rebuilds). */
   rebuilding: boolean;
+  /** A blue-green rebuild in this process: the new read model's checkpoint and lag; the live one serves meanwhile. */
+  rebuild?: { checkpoint: number; lag: number };
   error?: string;
 }
+
+/** Lag is counted up to this many events (past it, the count says "at least"). */
+export const LAG_COUNT_LIMIT = 100_000;
 
 interface Running {
   target: ProjectionTarget;
   checkpoint: number;
   subscription?: Subscription;
   rebuilding: boolean;
+  /** The checkpoint of a blue-green rebuild under way here. */
+  shadow?: { checkpoint: number };
   /** Released to another process (`release`): not resubscribed after an error. */
   released?: boolean;
   error?: string;
@@ -51,7 +80,7 @@ export interface ProjectionRunnerOptions {
 
 /**
  * Runs each projection from its stored checkpoint over a subscription to all events. Queries call
- * `waitFor(position)` to read their own writes (API.md X-Min-Position).
+ * `waitFor(position)` to read their own writes (docs/api.md X-Min-Position).
  */
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
@@ -162,14 +191,29 @@ export class ProjectionRunner {
     this.head = Math.max(this.head, await this.store.headPosition());
     // A projection not running here (CLI, another process owns it) reports what is stored.
     for (const entry of this.running.values()) if (!entry.subscription && !entry.rebuilding) entry.checkpoint = await entry.target.checkpoint();
-    return [...this.running.values()].map((entry) => ({
-      name: entry.target.name,
-      kind: entry.target.kind ?? 'projection',
-      checkpoint: entry.checkpoint,
-      lag: Math.max(0, this.head - entry.checkpoint),
-      rebuilding: entry.rebuilding,
-      ...(entry.error ? { error: entry.error } : {}),
-    }));
+    const head = this.head;
+    return Promise.all(
+      [...this.running.values()].map(async (entry) => ({
+        name: entry.target.name,
+        kind: entry.target.kind ?? 'projection',
+        checkpoint: entry.checkpoint,
+        ...(await this.lagBehind(entry.checkpoint, head)),
+        rebuilding: entry.rebuilding,
+        ...(entry.shadow ? { rebuild: { checkpoint: entry.shadow.checkpoint, lag: (await this.lagBehind(entry.shadow.checkpoint, head)).lag } } : {}),
+        ...(entry.error ? { error: entry.error } : {}),
+      })),
+    );
+  }
+
+  /** Lag in events and in time: positions are not event counts on every engine. */
+  private async lagBehind(checkpoint: number, head: number): Promise<{ lag: number; lagSeconds: number }> {
+    if (checkpoint >= head) return { lag: 0, lagSeconds: 0 };
+    const oldest = await this.store.readAll({ after: checkpoint, maxCount: 1 });
+    const lagSeconds = oldest[0] ? Math.max(0, (Date.now() - Date.parse(oldest[0].recordedAt)) / 1000) : 0;
+    const lag = this.store.countEvents
+      ? await this.store.countEvents(checkpoint, head, LAG_COUNT_LIMIT)
+      : (await this.store.readAll({ after: checkpoint, maxCount: LAG_COUNT_LIMIT })).filter((event) => event.position <= head).length;
+    return { lag, lagSeconds: Math.round(lagSeconds * 1000) / 1000 };
   }
 
   /** Resolves true once the projections (or the named ones) have applied `position`; false on timeout. */
@@ -190,9 +234,16 @@ export class ProjectionRunner {
     });
   }
 
-  /** Empties the projection's read model and replays every event; resolves when it reaches today's head. */
+  /**
+   * Rebuilds the projection from every event; resolves when the rebuilt read model is live. Blue-green where
+   * the target supports it: the new read model is filled beside the live one (which keeps serving and
+   * following events, here or in another process), switched in once it has caught up with the head, and the
+   * old one dropped; if this fails or the process dies first, the live one stays and the rebuild can be
+   * started again. Otherwise the read model is emptied and replayed.
+   */
   async rebuild(name: string): Promise<void> {
     const entry = this.entry(name);
+    if (entry.target.beginRebuild) return this.rebuildBeside(entry, entry.target.beginRebuild);
     await entry.subscription?.close();
     entry.subscription = undefined;
     entry.rebuilding = true;
@@ -208,6 +259,54 @@ export class ProjectionRunner {
       }
     } finally {
       entry.rebuilding = false;
+    }
+  }
+
+  private async rebuildBeside(entry: Running, begin: () => Promise<ProjectionRebuild>): Promise<void> {
+    if (entry.shadow) throw new Error(`projection ${entry.target.name} is already being rebuilt`);
+    const batchSize = this.options.batchSize ?? 500;
+    entry.shadow = { checkpoint: 0 };
+    try {
+      const rebuild = await begin();
+      const shadow = entry.shadow;
+      try {
+        shadow.checkpoint = await rebuild.checkpoint();
+        const catchUp = async (head: number) => {
+          while (shadow.checkpoint < head) {
+            const events = await this.store.readAll({ after: shadow.checkpoint, maxCount: batchSize });
+            if (events.length === 0) break;
+            await rebuild.apply(events, shadow.checkpoint);
+            shadow.checkpoint = events[events.length - 1]!.position;
+            this.head = Math.max(this.head, shadow.checkpoint);
+          }
+        };
+        // Catch up with the head, again while it moved on by more than a batch meanwhile, then with the last
+        // batch. What arrives later is applied by the live writer, which resumes from the switched checkpoint.
+        for (let head = await this.store.headPosition(); ; ) {
+          await catchUp(head);
+          head = await this.store.headPosition();
+          if (head - shadow.checkpoint <= batchSize) {
+            await catchUp(head);
+            break;
+          }
+        }
+        await rebuild.switch();
+      } catch (error) {
+        await rebuild.abort().catch((abortError: unknown) => this.options.onError?.(entry.target.name, abortError));
+        throw error;
+      }
+    } finally {
+      entry.shadow = undefined;
+    }
+    // The live writer here resumes from the rebuilt checkpoint (it would get CheckpointMoved on its next batch).
+    const subscription = entry.subscription;
+    if (subscription) {
+      entry.subscription = undefined;
+      await subscription.close();
+      if (!this.stopped && !entry.released) await this.subscribe(entry);
+    } else {
+      entry.checkpoint = await entry.target.checkpoint();
+      this.wake();
     }
   }
 
@@ -255,11 +354,24 @@ export class ProjectionRunner {
       }
       // Another writer moved the checkpoint (a rebuild, a second process), or the write failed:
       // resume from what is stored.
-      const delay = error instanceof CheckpointMoved ? 0 : (this.options.retryDelayMs ?? 1000);
-      setTimeout(() => {
-        if (!this.stopped && !entry.released && !entry.subscription) this.subscribe(entry).catch((e: unknown) => this.options.onError?.(entry.target.name, e));
-      }, delay).unref();
+      this.resubscribe(entry, error instanceof CheckpointMoved ? 0 : (this.options.retryDelayMs ?? 1000));
     });
+  }
+
+  /**
+   * Subscribes the projection again after `delay`. Reading its checkpoint can fail too (the engine is still
+   * away): it tries again, backing off to 10 × retryDelayMs, until it runs, is released or the runner stops.
+   */
+  private resubscribe(entry: Running, delay: number): void {
+    const retryDelayMs = this.options.retryDelayMs ?? 1000;
+    setTimeout(() => {
+      if (this.stopped || entry.released || entry.subscription) return;
+      this.subscribe(entry).catch((error: unknown) => {
+        entry.error = error instanceof Error ? error.message : String(error);
+        this.options.onError?.(entry.target.name, error);
+        this.resubscribe(entry, Math.min(Math.max(delay * 2, retryDelayMs), 10 * retryDelayMs));
+      });
+    }, delay).unref();
   }
 
   private wake(): void {

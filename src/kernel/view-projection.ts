@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../ports/event-store.js';
 import type { ViewDocument, ViewStore, ViewWrite } from '../ports/view-store.js';
-import type { ProjectionTarget } from './projection-runner.js';
+import type { ProjectionRebuild, ProjectionTarget } from './projection-runner.js';
 
 export interface DocumentKey {
   collection: string;
@@ -37,28 +37,46 @@ export function viewProjectionTarget(projection: ViewProjection, views: ViewStor
       await ensureIndexes();
       return views.checkpoint(projection.name);
     },
-    async apply(events, from) {
-      const docs = new Map<string, { key: DocumentKey; doc: ViewDocument | null; changed: boolean }>();
-      for (const event of events) {
-        for (const key of projection.route(event)) {
-          const cacheKey = `${key.collection}\u0000${key.id}`;
-          let entry = docs.get(cacheKey);
-          if (!entry) {
-            entry = { key, doc: await views.get(key.collection, key.id), changed: false };
-            docs.set(cacheKey, entry);
-          }
-          const next = projection.evolve(entry.doc, event, key);
-          if (next !== entry.doc) {
-            entry.doc = next;
-            entry.changed = true;
-          }
-        }
-      }
-      const writes: ViewWrite[] = [...docs.values()]
-        .filter((entry) => entry.changed)
-        .map((entry) => ({ collection: entry.key.collection, id: entry.key.id, doc: entry.doc }));
-      await views.commit(projection.name, writes, from, events[events.length - 1]!.position);
-    },
+    apply: (events, from) => applyEvents(projection, events, (collection, id) => views.get(collection, id), (writes, to) => views.commit(projection.name, writes, from, to)),
     reset: () => views.reset(projection.name, projection.collections),
+    async beginRebuild(): Promise<ProjectionRebuild> {
+      await ensureIndexes(); // declared before the new generation copies them
+      const rebuild = await views.beginRebuild(projection.name, projection.collections);
+      return {
+        checkpoint: () => rebuild.checkpoint(),
+        apply: (events, from) => applyEvents(projection, events, (collection, id) => rebuild.get(collection, id), (writes, to) => rebuild.commit(writes, from, to)),
+        switch: () => rebuild.switch(),
+        abort: () => rebuild.abort(),
+      };
+    },
   };
+}
+
+/** Folds the events into the documents they route to (read once per batch) and commits the changed ones. */
+async function applyEvents(
+  projection: ViewProjection,
+  events: RecordedEvent[],
+  read: (collection: string, id: string) => Promise<ViewDocument | null>,
+  commit: (writes: ViewWrite[], to: number) => Promise<void>,
+): Promise<void> {
+  const docs = new Map<string, { key: DocumentKey; doc: ViewDocument | null; changed: boolean }>();
+  for (const event of events) {
+    for (const key of projection.route(event)) {
+      const cacheKey = `${key.collection}\u0000${key.id}`;
+      let entry = docs.get(cacheKey);
+      if (!entry) {
+        entry = { key, doc: await read(key.collection, key.id), changed: false };
+        docs.set(cacheKey, entry);
+      }
+      const next = projection.evolve(entry.doc, event, key);
+      if (next !== entry.doc) {
+        entry.doc = next;
+        entry.changed = true;
+      }
+    }
+  }
+  const writes: ViewWrite[] = [...docs.values()]
+    .filter((entry) => entry.changed)
+    .map((entry) => ({ collection: entry.key.collection, id: entry.key.id, doc: entry.doc }));
+  await commit(writes, events[events.length - 1]!.position);
 }

@@ -90,5 +90,11 @@ export interface EventStore {
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
   /** Position of the newest event in the store (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * How many events lie in (after, upTo], counting at most `limit`. Positions are not event counts on every
+   * engine (EventStoreDB's are byte offsets, PostgreSQL's carry the transaction id): lag is measured with this.
+   * Optional: without it, callers count what `readAll` returns.
+   */
+  countEvents?(after: number, upTo: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }

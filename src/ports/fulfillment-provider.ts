@@ -12,11 +12,17 @@ export interface DispatchRequest {
   trackingNumber: string;
 }
 
-export type FulfillmentOutcome = 'delivered' | 'failed';
+/** `returned`: the parcel of a failed delivery is back at the merchant (its goods return to stock). */
+export type FulfillmentOutcome = 'delivered' | 'failed' | 'returned';
 
 export interface FulfillmentProvider {
   readonly name: string;
   dispatch(request: DispatchRequest): Promise<void>;
   /** Verifies the signature of a callback over its raw body. */
   verify(rawBody: string, signature: string | undefined): boolean;
+  /**
+   * A sandbox's test dashboard (the dev routes drive it; real carriers have none): the carrier reports an
+   * outcome and sends its signed callback; false when it never dispatched the shipment.
+   */
+  report?(shipmentId: string, status: FulfillmentOutcome, reason?: string): Promise<boolean>;
 }

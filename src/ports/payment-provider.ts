@@ -34,6 +34,15 @@ export interface SettlementLine {
   at: string;
 }
 
+/** A refund as the provider knows it: `refunded` once the money is back on the card. */
+export interface ProviderRefund {
+  refundId: string;
+  paymentId: string;
+  providerRef: string;
+  status: 'pending' | 'refunded' | 'failed';
+  amount: Money;
+}
+
 export interface PaymentProvider {
   readonly name: string;
   /** Fee the provider will charge for this amount (known up front, shown at payment). */
@@ -41,8 +50,12 @@ export interface PaymentProvider {
   charge(request: ChargeRequest): Promise<{ providerRef: string }>;
   query(paymentId: string): Promise<ProviderCharge | null>;
   refund(request: { refundId: string; paymentId: string; amount: Money }): Promise<{ providerRef: string }>;
+  /** A refund by its id (the refund sweeper re-queries a refund whose callback never came); null when unknown. */
+  queryRefund(refundId: string): Promise<ProviderRefund | null>;
   /** Verifies the signature of a callback over its raw body. */
   verify(rawBody: string, signature: string | undefined): boolean;
   /** The provider's settlement for one UTC day (YYYY-MM-DD). */
   settlement(day: string): Promise<SettlementLine[]>;
+  /** Sandbox control (dev routes): send a payment's last callback again `times` times; false when unknown. Absent on real providers. */
+  redeliver?(paymentId: string, times: number): Promise<boolean>;
 }

@@ -1,13 +1,24 @@
 /**
- * SearchIndex port: one document per product, written by the search projection atomically with its
- * checkpoint, queried by keyword, filters and facets. Embedded: SQLite-backed in-memory engine;
+ * SearchIndex port: one document per product, written by the search projection together with its
+ * checkpoint (idempotently, at least once: see `commit`), queried by keyword, filters and facets. Embedded: SQLite-backed in-memory engine;
  * production: Elasticsearch. Both adapters tokenize with src/search/text.ts and answer a query the same.
  *
  * Query semantics (both adapters):
  * - Only documents with status 'listed' are ever returned or counted.
- * - Keyword: every distinct query word must occur in the title, the keywords (brand name and attribute
- *   values) or the description; relevance is BM25F with weights title 3, keywords 2, description 1.
+ * - Keyword: the query is planned by src/search/query.ts into clauses, one per query word (or per
+ *   phrase of a synonym group); every clause must match, each through one of its alternatives: the word
+ *   itself, its synonyms (`synonyms`), the word as pinyin, or, for a Latin word the index does not hold,
+ *   the index's words within its typo distance. An alternative matches when all its words occur in the
+ *   title, the keywords (brand name, attribute values, category names, SKU codes), the description or
+ *   the pinyin field. Relevance: per clause the best alternative's BM25F (weights FIELD_WEIGHTS) times
+ *   its boost, summed over clauses, times the RANKING multiplier of src/search/text.ts (the query's head
+ *   heading the category name or the title, stock, sales).
  *   A query with no words (blank, punctuation) matches every listed product.
+ * - Zero results for a keyword query: `unmatched` names the words whose clause matches no listed product
+ *   (filters aside), and `didYouMean` is the closest query that finds listed products (src/search/query.ts).
+ * - Suggestions (`suggest`): phrases of listed products' titles, brands and category names whose text,
+ *   pinyin or initials start with the typed prefix (src/search/suggest.ts), ranked by the sales of the
+ *   listed products holding them, then by their number, then by entry.
  * - Filters: values within one dimension are alternatives (OR), dimensions combine with AND. Categories
  *   match through `categoryIds`, so a parent category finds its descendants' products. Price filters and
  *   facets use `minPrice` (the price a listing shows), bounds inclusive.
@@ -33,9 +44,15 @@ export interface ProductSearchDocument {
   brand: { id: string; name: string };
   /** The backend leaf category. */
   categoryId: string;
+  /** Its name: a ranking signal (its heads, src/search/text.ts); absent in documents of older releases. */
+  categoryName?: string;
+  /** The names of the leaf and its ancestors, root first (recall: a product is found by its category names); absent in documents of older releases. */
+  categoryNames?: string[];
   /** The leaf and all its ancestors. */
   categoryIds: string[];
   frontendCategoryIds: string[];
+  /** The SKU codes of its SKUs (a product is found by each); absent in documents of older releases. */
+  skuCodes?: string[];
   /** Attribute name → values (key, sales and general attributes; sales attributes from every SKU). */
   attributes: Record<string, string[]>;
   /** Lowest and highest SKU price, integer minor units. */
@@ -76,6 +93,8 @@ export interface SearchQuery {
   page?: number;
   /** Default 20. */
   size?: number;
+  /** Synonym groups (each a list of equivalent words or phrases) applied to `q` at query time. */
+  synonyms?: string[][];
 }
 
 export const SEARCH_LIMITS = {
@@ -86,6 +105,7 @@ export const SEARCH_LIMITS = {
   maxQueryLength: 200,
   maxFilterValues: 50,
   maxAttributeFilters: 20,
+  maxSynonymGroups: 10_000,
 } as const;
 
 export const FACET_LIMITS = { values: 20, attributeNames: 10, attributePairs: 500 } as const;
@@ -144,6 +164,28 @@ export interface SearchResult {
     price: PriceFacetCount[];
     attributes: Record<string, FacetCount[]>;
   };
+  /** With a keyword and no hit: the query's words that no listed product holds (through any alternative). */
+  unmatched?: string[];
+  /** With a keyword and no hit: the closest query that finds listed products, or null. */
+  didYouMean?: string | null;
+}
+
+export const SUGGEST_LIMITS = { defaultSize: 10, maxSize: 20, maxPrefixLength: 50 } as const;
+
+export interface SuggestQuery {
+  /** What the shopper has typed so far: Chinese, Latin, pinyin or pinyin initials. */
+  q: string;
+  /** Default SUGGEST_LIMITS.defaultSize. */
+  size?: number;
+}
+
+export interface Suggestion {
+  /** The completion: a phrase of titles, a brand or a category name, as the index folds it (lower case). */
+  text: string;
+  /** Listed products that hold it. */
+  products: number;
+  /** Their sales. */
+  sales: number;
 }
 
 /** Facet ranking: count descending, then value ascending. */
@@ -201,6 +243,7 @@ export function normalizeSearchQuery(query: SearchQuery): NormalizedSearchQuery 
   for (const [name, values] of Object.entries(lists)) {
     if (values && values.length > SEARCH_LIMITS.maxFilterValues) problems.push(`at most ${SEARCH_LIMITS.maxFilterValues} values for ${name}`);
   }
+  if ((query.synonyms?.length ?? 0) > SEARCH_LIMITS.maxSynonymGroups) problems.push(`at most ${SEARCH_LIMITS.maxSynonymGroups} synonym groups`);
   if (problems.length > 0) throw new InvalidSearchQuery(problems);
   return { ...query, sort, page, size, q, attributes };
 }
@@ -222,19 +265,36 @@ export interface SearchIndexRebuild extends SearchIndexWriter {
 export interface SearchIndex extends SearchIndexWriter {
   /** Throws InvalidSearchQuery for a query beyond SEARCH_LIMITS. */
   search(query: SearchQuery): Promise<SearchResult>;
+  /** Completions of a prefix (see the module comment); [] for a prefix without letters or digits. Throws InvalidSearchQuery beyond SUGGEST_LIMITS. */
+  suggest(query: SuggestQuery): Promise<Suggestion[]>;
   /** The stored document whatever its status, or null. */
   get(id: string): Promise<ProductSearchDocument | null>;
   /** Documents stored, whatever their status. */
   count(): Promise<number>;
   checkpoint(projection: string): Promise<number>;
   /**
-   * Writes the documents and moves the projection's checkpoint from `from` to `to` in one atomic
-   * step (visible to searches once it resolves). Throws CheckpointMoved when the stored checkpoint is
-   * not `from`; documents may then have been written, which is harmless as writes are idempotent by
-   * revision.
+   * Writes the documents, then moves the projection's checkpoint from `from` to `to` (all visible to
+   * searches once it resolves). Not atomic on every engine (SQLite: one transaction; Elasticsearch: the
+   * documents first, then the checkpoint): a crash between the two leaves the documents written and the
+   * checkpoint at `from`, and the projection then replays the batch. Writes are idempotent by revision
+   * (an upsert not above the stored revision is skipped, removing a missing document is a no-op), so the
+   * replay leaves the same index: at-least-once delivery, exactly-once effect. Throws CheckpointMoved when
+   * the stored checkpoint is not `from`, or when a rebuild swapped its index in since this client last
+   * read the projection's `checkpoint` (the writer's batch was computed against the old one); documents
+   * may then have been written, which is harmless for the same reason.
    */
   commit(projection: string, upserts: ProductSearchDocument[], removals: string[], from: number, to: number): Promise<void>;
   beginRebuild(): Promise<SearchIndexRebuild>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Applies the default size; throws InvalidSearchQuery beyond SUGGEST_LIMITS. */
+export function normalizeSuggestQuery(query: SuggestQuery): Required<SuggestQuery> {
+  const { q, size = SUGGEST_LIMITS.defaultSize } = query;
+  const problems: string[] = [];
+  if (q.length > SUGGEST_LIMITS.maxPrefixLength) problems.push(`q must be at most ${SUGGEST_LIMITS.maxPrefixLength} characters`);
+  if (!Number.isInteger(size) || size < 1 || size > SUGGEST_LIMITS.maxSize) problems.push(`size must be an integer from 1 to ${SUGGEST_LIMITS.maxSize}`);
+  if (problems.length > 0) throw new InvalidSearchQuery(problems);
+  return { q, size };
 }

@@ -5,6 +5,22 @@ import type { KeyValue } from '../ports/key-value.js';
 
 export const leaseKey = (name: string) => `lease:${name}`;
 
+/** Who a lease owner is (`lease-owner:<owner>` in KeyValue, kept while the process lives): its role and process. */
+export const leaseOwnerKey = (owner: string) => `lease-owner:${owner}`;
+
+export interface LeaseOwnerInfo {
+  owner: string;
+  /** The role the lease keeper runs (a projector thread of an `all` process says `projector`, with `thread: true`). */
+  role: string;
+  thread: boolean;
+  host: string;
+  pid: number;
+  startedAt: string;
+}
+
+/** The lease of the periodic sweepers (order expiry, stuck payments and refunds) and of resuming bulk jobs. */
+export const SWEEPERS_LEASE = 'sweepers';
+
 /**
  * Leases in KeyValue (Redis in production, the shared SQLite file `kv.db` on one machine): a key holding
  * the owner's id with a TTL. The owner renews it (compare-and-set, owner → owner) well before it expires;

@@ -1,14 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { answerKeyValueCall } from './remote-key-value.js';
 
 /**
  * The projections of an `all` process on a second core: a worker thread runs the `projector` role
  * (src/runtime/projector-worker.ts) on its own SQLite connections, so projection batches never hold up
- * requests on the API thread's event loop. The API thread keeps the reactors and sweepers, serves the
- * worker's KeyValue calls from its own store, and follows the checkpoints the worker reports (`waitFor`
- * and X-Min-Position end as soon as a projection commits). A thread that dies is started again.
+ * requests on the API thread's event loop. The API thread keeps the reactors and sweepers and follows the
+ * checkpoints the worker reports (`waitFor` and X-Min-Position end as soon as a projection commits). Both
+ * threads use the KeyValue file kv.db directly. A thread that dies is started again.
  */
 export interface ProjectorThread {
   stop(): Promise<void>;
@@ -25,7 +24,7 @@ export function configEnv(config: Config): Record<string, string> {
   );
 }
 
-export async function startProjectorThread(deps: Pick<Deps, 'config' | 'kv' | 'projections' | 'logger'>): Promise<ProjectorThread> {
+export async function startProjectorThread(deps: Pick<Deps, 'config' | 'projections' | 'logger'>): Promise<ProjectorThread> {
   const env = configEnv(deps.config);
   let stopping = false;
   let current: Worker | null = null;
@@ -35,7 +34,6 @@ export async function startProjectorThread(deps: Pick<Deps, 'config' | 'kv' | 'p
       const worker = new Worker(new URL('./projector-worker.mjs', import.meta.url), { workerData: { env }, execArgv: [] });
       let started = false;
       worker.on('message', (message: { type?: string; checkpoints?: Record<string, number>; error?: string }) => {
-        if (answerKeyValueCall(deps.kv, message, (answer) => worker.postMessage(answer))) return;
         if (message.type === 'applied') {
           for (const [name, checkpoint] of Object.entries(message.checkpoints ?? {})) deps.projections.follow(name, checkpoint);
         } else if (message.type === 'started') {

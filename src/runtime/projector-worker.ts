@@ -2,13 +2,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { buildRuntime } from '../main.js';
-import { remoteKeyValue } from './remote-key-value.js';
 import { startRole } from './roles.js';
 import { deprioritizeThisThread } from './thread-priority.js';
 
 /**
  * The projector thread (src/runtime/projector-thread.ts): the `projector` role of this process, on its own
- * connections to the embedded files, with the parent's KeyValue. It reports every checkpoint it moves
+ * connections to the embedded files (the KeyValue file kv.db included: the product-cache markers it
+ * writes go straight to the store the API thread reads, not through the API thread). It reports every checkpoint it moves
  * (once per tick) so the API thread's read-your-writes waits end at once.
  */
 const port = parentPort!;
@@ -19,7 +19,7 @@ try {
   deprioritizeThisThread();
   const config = loadConfig({ ...env, BAZAAR_ROLE: 'projector' }, { readDotEnv: false });
   const logger = createLogger(config.LOG_LEVEL).child({ thread: 'projector' });
-  const runtime = await buildRuntime(config, logger, { kv: remoteKeyValue(port), walCheckpointer: false });
+  const runtime = await buildRuntime(config, logger, { walCheckpointer: false });
   const moved = new Map<string, number>();
   runtime.deps.projections.onApplied((name, checkpoint) => {
     if (moved.size === 0) {

@@ -11,17 +11,20 @@ import { sqliteKeyValue } from '../adapters/keyvalue/sqlite.js';
 import { observeGate } from '../commands/flash-sales/gate.js';
 import { startExpirySweeper } from '../commands/orders/expire-unpaid-orders.js';
 import { startPaymentSweeper } from '../commands/payments/reactors.js';
+import { startRefundSweeper } from '../commands/refunds/sweeper.js';
 import { resumeInterruptedJobs } from '../commands/catalog/bulk/worker.js';
 import type { Metrics } from '../http/metrics.js';
-import { LeaseKeeper, Leases, type OwnedTask } from './lease.js';
+import { hostname } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { LeaseKeeper, leaseOwnerKey, Leases, SWEEPERS_LEASE, type LeaseOwnerInfo, type OwnedTask } from './lease.js';
 import { startAutoCompleteSweeper } from '../commands/fulfillment/reactors.js';
 import { startGateRepairer } from '../commands/flash-sales/flash-sales.js';
+import { runRebuildRequests } from './rebuild-requests.js';
 
 export type Role = Config['BAZAAR_ROLE'];
 export const ROLES: readonly Role[] = ['api', 'projector', 'reactors', 'all'];
 
-/** The lease of the periodic sweepers (order expiry, stuck payments) and of resuming bulk jobs. */
-export const SWEEPERS_LEASE = 'sweepers';
+export { SWEEPERS_LEASE } from './lease.js';
 
 /** What a role does: serve /api, run the projections (read models), run the reactors and sweepers. */
 export function roleDuties(role: Role): { api: boolean; projections: boolean; reactors: boolean } {
@@ -94,7 +97,7 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
   // Leases must be seen by every process: Redis when configured, else the shared SQLite file on this machine.
   let leaseKv: KeyValue = deps.kv;
   let ownLeaseKv: KeyValue | null = null;
-  if (!config.REDIS_URL) leaseKv = ownLeaseKv = sqliteKeyValue(new Database(embeddedKeyValueFile(config)));
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) leaseKv = ownLeaseKv = sqliteKeyValue(new Database(embeddedKeyValueFile(config)));
   const leases = new Leases(leaseKv, options.leaseTtlMs ?? config.BAZAAR_LEASE_TTL_MS);
 
   const statuses = await projections.status();
@@ -108,7 +111,7 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
     tasks.push({
       name: SWEEPERS_LEASE,
       async start() {
-        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps), startAutoCompleteSweeper(deps), startGateRepairer(deps)];
+        sweepers = [startExpirySweeper(deps), startPaymentSweeper(deps), startRefundSweeper(deps), startAutoCompleteSweeper(deps), startGateRepairer(deps)];
         resumeInterruptedJobs(deps)
           .then((resumed) => resumed > 0 && logger.info({ jobs: resumed }, 'resuming interrupted bulk jobs'))
           .catch((error: unknown) => logger.error({ err: error }, 'could not resume bulk jobs'));
@@ -123,13 +126,24 @@ export async function startRole(deps: Deps, role: Role, options: { metrics?: Met
   for (const task of tasks) metrics?.leaseOwned.set({ lease: task.name }, 0);
   const keeper = new LeaseKeeper(leases, tasks, { logger, onChange: (name, owned) => metrics?.leaseOwned.set({ lease: name }, owned ? 1 : 0) });
   const follower = followCheckpoints(projections, logger);
+  // Says who this lease owner is (GET /api/v1/admin/projections shows each lease's role), while it lives.
+  const ownerInfo: LeaseOwnerInfo = { owner: leases.owner, role, thread: !isMainThread, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const announce = () => leaseKv.set(leaseOwnerKey(leases.owner), JSON.stringify(ownerInfo), { ttlMs: leases.ttlMs * 3 });
+  await announce().catch((error: unknown) => logger.warn({ err: error }, 'could not record the lease owner'));
+  const announcer = every(leases.ttlMs, announce, { logger, failure: 'could not record the lease owner' });
   await keeper.start();
+  // Rebuilds asked for over the API run where the projection runs (src/kernel/rebuild-requests.ts).
+  const projectionNames = statuses.filter((status) => status.kind === 'projection').map((status) => status.name);
+  const rebuilds = duties.projections ? runRebuildRequests(deps, keeper, leases.owner, projectionNames) : null;
   logger.info({ role, owner: leases.owner, running: keeper.owned, standby: tasks.filter((task) => !keeper.owns(task.name)).map((task) => task.name) }, 'role started');
   return {
     role,
     keeper,
     leases,
     async stop() {
+      await announcer.stop();
+      await leaseKv.del(leaseOwnerKey(leases.owner)).catch(() => undefined);
+      await rebuilds?.stop();
       await follower.stop();
       await keeper.stop();
       await ownLeaseKv?.close();

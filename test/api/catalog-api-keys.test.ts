@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogWorld, cny, settled, taxonomy, teeBody, type CatalogWorld, type Taxonomy } from './catalog-support.js';
+import { registerUser } from './security-support.js';
 
 let world: CatalogWorld;
 let t: Taxonomy;
@@ -9,6 +10,10 @@ const withKey = (key: string) => (method: string, path: string, body?: unknown) 
 beforeAll(async () => {
   world = await catalogWorld();
   t = await taxonomy(world);
+  // A key acts only while its owner holds the role it was issued with: the owners exist as users.
+  await registerUser(world, 'admin-1', ['admin']);
+  await registerUser(world, world.merchantA.id, ['merchant']);
+  await registerUser(world, world.merchantB.id, ['merchant']);
 });
 afterAll(() => world.runtime.close());
 

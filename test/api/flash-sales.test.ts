@@ -7,7 +7,7 @@ import { reserveAll } from '../../src/commands/inventory/reservations.js';
 import { expireUnpaidOrders } from '../../src/commands/orders/expire-unpaid-orders.js';
 import { rebuildGates, repairGates } from '../../src/commands/flash-sales/flash-sales.js';
 
-/** Flash sales: the gate in front of a hot SKU (DESIGN.md §5). */
+/** Flash sales: the gate in front of a hot SKU (docs/design.md §5). */
 
 let world: OrderWorld;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { createUser } from '../../src/commands/users/accounts.js';
 
-/** API.md "Conventions" and "Operations": problem+json, content negotiation, limits, request ids, ops endpoints, read-your-writes. */
+/** docs/api.md "Conventions" and "Operations": problem+json, content negotiation, limits, request ids, ops endpoints, read-your-writes. */
 
 const PASSWORD = 'Correct-horse-42';
 
@@ -17,7 +17,7 @@ const PROBLEM_KEYS = ['code', 'detail', 'status', 'title', 'type'];
 function expectProblem(response: { status: number; headers: Headers; body: Record<string, unknown> }, status: number, code: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  expect(response.body).toMatchObject({ status, code, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+  expect(response.body).toMatchObject({ status, code, type: 'about:blank', title: expect.any(String), detail: expect.any(String) });
   expect(response.body.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
   expect(JSON.stringify(response.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
 }
@@ -214,6 +214,12 @@ describe('operations endpoints', () => {
     const headerParams = (operation: { parameters?: Array<{ in: string; name: string }> }) => (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
     expect(headerParams(doc.paths['/api/v1/orders'].post)).toEqual(['idempotency-key']);
     expect(headerParams(doc.paths['/api/v1/me'].patch)).toEqual(['if-match']);
+    for (const path of ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/login/sms']) expect(headerParams(doc.paths[path].post)).toEqual(['x-cart-token']);
+  });
+
+  it('names ids in create answers as the views do (`id`, beside the contract\'s paymentId / refundId / shipmentId)', async () => {
+    const doc = (await api('GET', '/openapi.json')).body;
+    for (const name of ['Payment', 'Refund', 'Shipment']) expect(doc.components.schemas[name].required).toContain('id');
   });
 
   it('refuses a malformed Idempotency-Key and a malformed If-Match with 400 (headers are checked where they are read)', async () => {
@@ -229,7 +235,15 @@ describe('operations endpoints', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.body).toContain('swagger-ui');
-    expect(response.body).toContain('/openapi.json');
+    expect(response.body).not.toMatch(/(src|href)="(https?:)?\/\//); // works offline: no CDN
+    const init = await runtime.app.request('/docs/assets/docs-init.js');
+    expect(await init.text()).toContain('/openapi.json');
+    for (const asset of ['swagger-ui.css', 'swagger-ui-bundle.js']) {
+      const served = await runtime.app.request(`/docs/assets/${asset}`);
+      expect(served.status).toBe(200);
+      expect((await served.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    }
+    expect((await runtime.app.request('/docs/assets/..%2Fpackage.json')).status).toBe(404);
   });
 });
 
@@ -279,5 +293,15 @@ describe('X-Min-Position (read-your-writes)', () => {
       expectProblem(response, 400, 'VALIDATION_FAILED');
       expect(response.body.errors).toEqual([{ path: 'X-Min-Position', message: expect.any(String) }]);
     }
+  });
+});
+
+describe('error texts name the rule', () => {
+  it('a weak password is refused with the password rule in the detail', async () => {
+    const response = await api('POST', '/api/v1/auth/register', { body: { phone: '+8613912345679', code: '123456', password: 'short', nickname: 'rules' } });
+    expectProblem(response, 400, 'VALIDATION_FAILED');
+    expect(response.body.detail).toBe('password must be at least 8 characters');
+    const mixed = await api('POST', '/api/v1/auth/register', { body: { phone: '+8613912345679', code: '123456', password: 'alllowercaseletters', nickname: 'rules' } });
+    expect(mixed.body.detail).toBe('password must mix at least two of: lower-case letters, upper-case letters, digits, symbols');
   });
 });

@@ -14,7 +14,7 @@ import { problemResponse, toProblem } from '../../src/http/problem.js';
 import type { KeyValue } from '../../src/ports/key-value.js';
 
 /**
- * The idempotency middleware (API.md "Idempotency") on a small app built like the real one:
+ * The idempotency middleware (docs/api.md "Idempotency") on a small app built like the real one:
  * request context, bearer authentication, zod-validated routes and the problem+json error mapping.
  */
 

@@ -158,7 +158,9 @@ describe('card payments', () => {
     expect((await pay(world, buyer, placed.payOrderId, { method: 'card' })).status).toBe(400);
     expect((await pay(world, buyer, placed.payOrderId, card('4242424242424241'))).status).toBe(400);
     await giveCoins(world, buyer.id, 100_000);
-    expect((await pay(world, buyer, placed.payOrderId, { ...card(), coins: 900 })).status).toBe(400);
+    const tooMany = await pay(world, buyer, placed.payOrderId, { ...card(), coins: 900 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.detail).toBe('coins may pay at most CNY 5.00 of this payable (500 coins)'); // in money, not minor units
     const poor = await pay(world, buyer, placed.payOrderId, { method: 'wallet' });
     expect(poor.status).toBe(409);
     expect(poor.body.code).toBe('INSUFFICIENT_FUNDS');

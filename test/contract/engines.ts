@@ -8,6 +8,9 @@ import { sqliteEventStore } from '../../src/adapters/eventstore/sqlite.js';
 import { memoryKeyValue } from '../../src/adapters/keyvalue/memory.js';
 import { sqliteKeyValue } from '../../src/adapters/keyvalue/sqlite.js';
 import { sqliteViewStore } from '../../src/adapters/viewstore/sqlite.js';
+import { redisBinariesAvailable, startRedisCluster } from '../support/redis-cluster.js';
+import { pgViewStoreAdapter } from './pg-view-store-engine.js';
+import { pgEventStoreAdapter } from './pg-event-store-engine.js';
 
 /** One entry per adapter of a port; a production engine is available when its URL is set or Docker runs. */
 export interface AdapterUnderTest<T> {
@@ -55,6 +58,12 @@ async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 60_
 }
 
 // ---------------------------------------------------------------------------------------------
+// Container images: the same image and version as infra/docker-compose.yml deploys (test/e2e/roles.test.ts compares them).
+
+export const KURRENTDB_IMAGE = 'docker.kurrent.io/kurrent-latest/kurrentdb:25.0';
+export const MONGO_IMAGE = 'mongo:7.0';
+
+// ---------------------------------------------------------------------------------------------
 // EventStore
 
 export function eventStoreAdapters(): AdapterUnderTest<EventStore>[] {
@@ -70,34 +79,33 @@ export function eventStoreAdapters(): AdapterUnderTest<EventStore>[] {
         return { store, dispose: () => store.close() };
       },
     },
+    pgEventStoreAdapter(),
     {
       name: 'esdb',
       available: esdbAvailable,
       async create() {
-        const { EventStoreDBClient } = await import('@eventstore/db-client');
-        const { esdbEventStore } = await import('../../src/adapters/eventstore/esdb.js');
+        const { esdbEventStore, eventStoreDbClient } = await import('../../src/adapters/eventstore/esdb.js');
         let connection = url;
         let stopContainer = async () => {};
         if (!connection) {
           const { GenericContainer, Wait } = await import('testcontainers');
-          const container = await new GenericContainer('eventstore/eventstore:24.10')
+          const container = await new GenericContainer(KURRENTDB_IMAGE)
             .withEnvironment({
-              EVENTSTORE_INSECURE: 'true',
-              EVENTSTORE_CLUSTER_SIZE: '1',
-              EVENTSTORE_RUN_PROJECTIONS: 'All',
-              EVENTSTORE_START_STANDARD_PROJECTIONS: 'true',
-              EVENTSTORE_MEM_DB: 'true',
+              KURRENTDB_INSECURE: 'true',
+              KURRENTDB_CLUSTER_SIZE: '1',
+              KURRENTDB_RUN_PROJECTIONS: 'None',
+              KURRENTDB_MEM_DB: 'true',
             })
             .withExposedPorts(2113)
             .withWaitStrategy(Wait.forHttp('/health/live', 2113).forStatusCodeMatching((status) => status >= 200 && status < 300))
             .withStartupTimeout(120_000)
             .start();
-          connection = `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`;
+          connection = `kurrentdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`;
           stopContainer = async () => {
             await container.stop();
           };
         }
-        const client = EventStoreDBClient.connectionString(connection);
+        const client = eventStoreDbClient(connection);
         // Live is not ready: wait until the node serves reads (leader elected, indexes loaded).
         await retry('EventStoreDB', async () => {
           for await (const _ of client.readAll({ maxCount: 1 })) break;
@@ -123,6 +131,9 @@ export function keyValueAdapters(): AdapterUnderTest<KeyValue>[] {
   const target = new URL(url);
   const redisAvailable = Boolean(process.env.REDIS_URL) || tcpReachable(target.hostname || '127.0.0.1', Number(target.port || 6379));
   if (!redisAvailable) reportSkip('Redis', 'REDIS_URL', `nothing answers at ${target.host}`);
+  const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+  const clusterAvailable = Boolean(clusterNodes) || redisBinariesAvailable();
+  if (!clusterAvailable) reportSkip('Redis Cluster', 'REDIS_CLUSTER_NODES', 'redis-server / redis-cli are not installed (a local cluster cannot be started)');
   return [
     {
       name: 'memory',
@@ -145,10 +156,10 @@ export function keyValueAdapters(): AdapterUnderTest<KeyValue>[] {
       available: redisAvailable,
       async create() {
         const { Redis } = await import('ioredis');
-        const { redisKeyValue } = await import('../../src/adapters/keyvalue/redis.js');
+        const { redisConnection, redisKeyValue } = await import('../../src/adapters/keyvalue/redis.js');
         // Every key of this run lives under its own prefix, deleted at the end.
         const prefix = `bazaar-contract:${unique()}:`;
-        const store = redisKeyValue(new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 2 }));
+        const store = redisKeyValue(redisConnection({ url }, { keyPrefix: prefix, maxRetriesPerRequest: 2 }));
         await store.ping();
         return {
           store,
@@ -162,6 +173,41 @@ export function keyValueAdapters(): AdapterUnderTest<KeyValue>[] {
                 if (keys.length > 0) await admin.unlink(...keys);
                 cursor = next;
               } while (cursor !== '0');
+            } finally {
+              await admin.quit();
+            }
+          },
+        };
+      },
+    },
+    {
+      // REDIS_CLUSTER_NODES, else a real 3-master cluster of local redis-server processes on loopback ports.
+      name: 'redis-cluster',
+      available: clusterAvailable,
+      async create() {
+        const { redisConnection, redisKeyValue } = await import('../../src/adapters/keyvalue/redis.js');
+        const local = clusterNodes ? null : await startRedisCluster(3);
+        const nodes = clusterNodes ?? local!.nodes;
+        // A prefix without a hash tag: keys spread over every slot, as in production.
+        const prefix = `bazaar-contract:${unique()}:`;
+        const store = redisKeyValue(redisConnection({ clusterNodes: nodes }, { keyPrefix: prefix, maxRetriesPerRequest: 2 }));
+        await store.ping();
+        return {
+          store,
+          dispose: async () => {
+            await store.close();
+            if (local) return local.stop();
+            const admin = redisConnection({ clusterNodes: nodes });
+            if (!('nodes' in admin)) return;
+            try {
+              for (const node of admin.nodes('master')) {
+                let cursor = '0';
+                do {
+                  const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+                  for (const key of keys) await node.unlink(key);
+                  cursor = next;
+                } while (cursor !== '0');
+              }
             } finally {
               await admin.quit();
             }
@@ -188,6 +234,7 @@ export function viewStoreAdapters(): AdapterUnderTest<ViewStore>[] {
         return { store, dispose: () => store.close() };
       },
     },
+    pgViewStoreAdapter(),
     {
       name: 'mongo',
       available: mongoAvailable,
@@ -199,7 +246,7 @@ export function viewStoreAdapters(): AdapterUnderTest<ViewStore>[] {
         if (!connection) {
           // Transactions need a replica set: a single-node one, reached directly through the mapped port.
           const { GenericContainer, Wait } = await import('testcontainers');
-          const container = await new GenericContainer('mongo:7')
+          const container = await new GenericContainer(MONGO_IMAGE)
             .withCommand(['--replSet', 'rs0', '--bind_ip_all'])
             .withExposedPorts(27017)
             .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
@@ -224,7 +271,7 @@ export function viewStoreAdapters(): AdapterUnderTest<ViewStore>[] {
         });
         // A database of its own per run, dropped at the end.
         const db = client.db(`bazaar_contract_${unique()}`);
-        const store = mongoViewStore(db);
+        const store = await mongoViewStore(db);
         return {
           store,
           dispose: async () => {

@@ -174,5 +174,44 @@ for (const adapter of eventStoreAdapters()) {
       expect(seen.map((e) => (e.data as { n: number }).n)).toEqual([2, 3]);
       await subscription.close();
     });
+
+    it('delivers concurrent appends to a live subscriber exactly once, in position order, as readAll reads them', async () => {
+      const start = await store.headPosition();
+      const streams = Array.from({ length: 8 }, () => stream('concurrent'));
+      const ours = new Set(streams);
+      const seen: RecordedEvent[] = [];
+      let notify: () => void = () => undefined;
+      const subscription = store.subscribeToAll(
+        async (events) => {
+          seen.push(...events.filter((e) => ours.has(e.streamId)));
+          notify();
+        },
+        { after: start, batchSize: 7 },
+      );
+      const rounds = 5;
+      for (let round = 0; round < rounds; round++) {
+        // Every stream appended to at once: the appends' transactions commit in any order.
+        await Promise.all(streams.map((id, n) => store.append(id, [event(round * 100 + n), event(round * 100 + n + 50)], round === 0 ? 'no_stream' : round * 2 - 1)));
+      }
+      const expected = streams.length * rounds * 2;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${expected}`)), 10_000);
+        notify = () => {
+          if (seen.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        notify();
+      });
+      await subscription.close();
+      expect(seen).toHaveLength(expected);
+      expect(new Set(seen.map((e) => e.id)).size).toBe(expected);
+      const positions = seen.map((e) => e.position);
+      expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
+      for (const id of streams) expect(seen.filter((e) => e.streamId === id).map((e) => e.revision)).toEqual(Array.from({ length: rounds * 2 }, (_, n) => n));
+      const read = (await store.readAll({ after: start })).filter((e) => ours.has(e.streamId));
+      expect(read.map((e) => e.id)).toEqual(seen.map((e) => e.id));
+    });
   });
 }

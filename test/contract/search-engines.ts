@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
-import { Client } from '@elastic/elasticsearch';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { SearchIndex } from '../../src/ports/search-index.js';
 import { sqliteSearchIndex } from '../../src/adapters/search/sqlite.js';
-import { elasticsearchSearchIndex } from '../../src/adapters/search/elasticsearch.js';
+import { elasticsearchClient, elasticsearchSearchIndex } from '../../src/adapters/search/elasticsearch.js';
 import { dockerAvailable, reportSkip, type AdapterUnderTest } from './engines.js';
 
-const ELASTICSEARCH_IMAGE = process.env.ELASTICSEARCH_IMAGE ?? 'docker.elastic.co/elasticsearch/elasticsearch:9.0.0';
+/** The image and version infra/docker-compose.yml deploys (test/e2e/roles.test.ts compares them); ELASTICSEARCH_IMAGE overrides it. */
+export const DEFAULT_ELASTICSEARCH_IMAGE = 'docker.elastic.co/elasticsearch/elasticsearch:9.4.9';
+const ELASTICSEARCH_IMAGE = process.env.ELASTICSEARCH_IMAGE ?? DEFAULT_ELASTICSEARCH_IMAGE;
 
 let container: Promise<StartedTestContainer> | undefined;
 
@@ -43,7 +44,13 @@ export function searchIndexAdapters(): AdapterUnderTest<SearchIndex>[] {
       name: 'elasticsearch',
       available: elasticsearch,
       async create() {
-        const client = new Client({ node: await elasticsearchUrl() });
+        // As the runtime builds it: a secured ELASTICSEARCH_URL takes ELASTICSEARCH_API_KEY and ELASTICSEARCH_CA_FILE / _CA_FINGERPRINT.
+        const client = await elasticsearchClient({
+          url: await elasticsearchUrl(),
+          apiKey: process.env.ELASTICSEARCH_API_KEY,
+          caFile: process.env.ELASTICSEARCH_CA_FILE,
+          caFingerprint: process.env.ELASTICSEARCH_CA_FINGERPRINT,
+        });
         const alias = `bazaar-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
         const store = elasticsearchSearchIndex(client, { alias });
         return {

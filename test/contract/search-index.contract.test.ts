@@ -23,13 +23,22 @@ const BRANDS = {
   ugreen: { id: 'b-ugreen', name: '绿联' },
 };
 
-/** Backend categories: books > fiction > wuxia; electronics > phones | audio | accessories; clothing > tshirts. */
+/** Backend categories: books > fiction > wuxia; electronics > phones | audio | accessories | phone accessories; clothing > tshirts. */
 const PATHS: Record<string, string[]> = {
   wuxia: ['c-books', 'c-fiction', 'c-wuxia'],
   phones: ['c-electronics', 'c-phones'],
   audio: ['c-electronics', 'c-audio'],
   accessories: ['c-electronics', 'c-accessories'],
+  phoneAccessories: ['c-electronics', 'c-phone-accessories'],
   tshirts: ['c-clothing', 'c-tshirts'],
+};
+const LEAF_NAMES: Record<string, string> = {
+  wuxia: '武侠',
+  phones: '手机',
+  audio: '耳机',
+  accessories: '数码配件',
+  phoneAccessories: '手机配件',
+  tshirts: 'T恤',
 };
 
 function product(id: string, category: string, fields: Partial<ProductSearchDocument>): ProductSearchDocument {
@@ -40,6 +49,7 @@ function product(id: string, category: string, fields: Partial<ProductSearchDocu
     description: '',
     brand: BRANDS.sanlian,
     categoryId: path[path.length - 1]!,
+    categoryName: LEAF_NAMES[category]!,
     categoryIds: path,
     frontendCategoryIds: [],
     attributes: {},
@@ -175,12 +185,30 @@ for (const adapter of searchIndexAdapters()) {
       });
 
       it('matches English words, not substrings, ignoring case, width and plurals', async () => {
-        expect(await matched({ q: 'phone' })).toEqual([]);
+        expect(await matched({ q: 'hone' })).toEqual([]);
+        expect(await matched({ q: 'pho' })).toEqual([]);
         expect(await matched({ q: 'smartphone' })).toEqual(['p09']);
         expect(await matched({ q: 'HEADPHONE' })).toEqual(['p06']);
         expect(await matched({ q: 'headphones wireless' })).toEqual(['p06']);
         expect(await matched({ q: 'ｉＰｈｏｎｅ' })).toEqual(['p05', 'p08']);
         expect(await matched({ q: 'iphone15' })).toEqual(['p05', 'p08']);
+      });
+
+      it('folds English plurals, accents, case and full-width letters alike in documents and queries', async () => {
+        await index.upsert([
+          product('e1', 'accessories', { title: 'Stainless Lunch Boxes', description: 'Two boxes with a spoon' }),
+          product('e2', 'accessories', { title: 'Reading Glasses', description: 'Blue light glasses' }),
+          product('e3', 'accessories', { title: 'Café Crème Coffee Beans' }),
+          product('e4', 'accessories', { title: 'New Balance 574 Running Shoes', description: 'A pair of shoes' }),
+          product('e5', 'accessories', { title: 'Cookie Jar', description: 'Keeps cookies and watches fresh' }),
+        ]);
+        for (const q of ['box', 'BOXES', 'ｂｏｘｅｓ', 'lunch box']) expect(await matched({ q }), q).toEqual(['e1']);
+        for (const q of ['glass', 'GLASSES']) expect(await matched({ q }), q).toEqual(['e2']);
+        for (const q of ['cafe', 'CAFÉ', 'ｃａｆé', 'creme coffee bean']) expect(await matched({ q }), q).toEqual(['e3']);
+        for (const q of ['shoe', 'Shoes', 'running shoe']) expect(await matched({ q }), q).toEqual(['e4']);
+        for (const q of ['cookie', 'cookies', 'watch']) expect(await matched({ q }), q).toEqual(['e5']);
+        expect(await matched({ q: 'news' })).toEqual([]); // news is not the plural of new
+        expect((await index.search({ q: 'boxes' })).hits[0]!.highlight).toBe('Stainless Lunch <em>Boxes</em>');
       });
 
       it('requires every word, in any of title, brand, attributes and description', async () => {
@@ -201,12 +229,135 @@ for (const adapter of searchIndexAdapters()) {
         expect((await ids({ q: '华为 手机' }))[0]).toBe('p04');
       });
 
+      it('ranks the products a category noun names above its accessories and odd matches', async () => {
+        await index.upsert([
+          product('r1', 'phoneAccessories', { title: '手机壳 防摔硅胶', brand: BRANDS.ugreen, salesCount: 5000, frontendCategoryIds: ['f-digital'] }),
+          product('r2', 'phoneAccessories', { title: '懒人手机支架 桌面', brand: BRANDS.ugreen, salesCount: 3000 }),
+          product('r3', 'phones', { title: '小米14 Ultra 徕卡光学', description: '骁龙旗舰 拍照手机', salesCount: 100 }),
+        ]);
+        const phones = await ids({ q: '手机' });
+        expect(phones).toHaveLength(8);
+        expect(phones.slice(0, 2).sort()).toEqual(['p04', 'p05']); // category 手机, and 手机 heads the title
+        for (const accessory of ['r1', 'r2']) expect(phones.indexOf(accessory), accessory).toBeGreaterThan(phones.indexOf('r3'));
+        expect(phones.at(-1)).toBe('p06'); // headphones whose description mentions 手机
+
+        // The query's head decides: cases for 手机壳, whatever category they are in; phones for 华为 手机.
+        const cases = await ids({ q: '手机壳' });
+        expect(cases.sort()).toEqual(['p08', 'r1']);
+        expect((await ids({ q: '华为 手机' }))[0]).toBe('p04');
+        expect((await ids({ q: '支架' }))[0]).toBe('r2');
+      });
+
       it('highlights the matched words of the title', async () => {
         const wuxia = (await index.search({ q: '武侠小说' })).hits.find((hit) => hit.id === 'p01');
         expect(wuxia!.highlight).toBe('金庸<em>武侠小说</em>全集');
         const [iphone] = (await index.search({ q: 'iphone 手机 max' })).hits;
         expect(iphone!.highlight).toBe('Apple <em>iPhone</em> 15 Pro <em>Max</em> <em>手机</em>');
         expect((await index.search({ categoryIds: ['c-wuxia'] })).hits[0]!.highlight).toBeNull();
+      });
+    });
+
+    describe('recall and query understanding', () => {
+      it('finds a product by the names of its categories and by its SKU codes', async () => {
+        await index.upsert([
+          product('k1', 'phones', { title: 'Mate 60', categoryNames: ['数码电子', '手机'], skuCodes: ['HW-M60-BLK-256', 'HW-M60-WHT-512'] }),
+        ]);
+        expect(await matched({ q: '数码电子' })).toEqual(['k1']);
+        expect(await matched({ q: 'HW-M60-BLK-256' })).toEqual(['k1']);
+        expect(await matched({ q: 'hw-m60-wht-512' })).toEqual(['k1']);
+        expect(await matched({ q: '手机' })).toContain('k1');
+      });
+
+      it('reads Latin words as pinyin: full syllables and initials', async () => {
+        // Pinyin reads titles, brands and category names (p06 says 手机 in its description only).
+        expect(await matched({ q: 'shouji' })).toEqual(['p03', 'p04', 'p05', 'p08']);
+        expect(await matched({ q: 'sj' })).toEqual(['p03', 'p04', 'p05', 'p08']);
+        expect(await matched({ q: 'wuxia xiaoshuo' })).toEqual(['p01', 'p02']);
+        expect(await matched({ q: 'huawei' })).toEqual(['p03', 'p04']);
+        expect((await index.search({ q: 'wuxia' })).hits.find((hit) => hit.id === 'p01')!.highlight).toBe('金庸<em>武侠</em>小说全集');
+        // A Chinese match ranks above the same words typed in pinyin where both exist.
+        await index.upsert([product('y1', 'audio', { title: 'Erji Studio 耳机', description: 'erji', salesCount: 0 })]);
+        expect((await ids({ q: 'erji' }))[0]).toBe('y1');
+      });
+
+      it('tolerates typos in Latin words of 5+ letters the index does not hold, ranking exact matches first', async () => {
+        expect(await matched({ q: 'iphnoe' })).toEqual(['p05', 'p08']);
+        expect(await matched({ q: 'ipohne 15' })).toEqual(['p05', 'p08']);
+        expect(await matched({ q: 'headphnoes' })).toEqual(['p06']);
+        expect(await matched({ q: 'wireles' })).toEqual(['p06']);
+        expect(await matched({ q: 'sonny' })).toEqual(['p06']); // one edit from the brand Sony
+        expect(await matched({ q: 'appel' })).toEqual(['p05', 'p08']); // a transposition is one edit
+        expect(await matched({ q: 'snoy' })).toEqual([]); // under 5 letters: no typo
+        expect(await matched({ q: 'headpxxnes' })).toEqual([]); // 3 edits
+        // A word the index holds is never expanded: "stand" does not also find "stands"-like neighbours.
+        await index.upsert([product('t1', 'accessories', { title: 'Guitar Stanf', salesCount: 0 })]);
+        expect(await matched({ q: 'stand' })).toEqual(['p09']);
+        expect(await matched({ q: 'stanx' })).toEqual(['p09', 't1']);
+      });
+
+      it('applies synonym groups at query time, phrases included, ranking the words typed first', async () => {
+        await index.upsert([
+          product('s1', 'accessories', { title: '联想 笔记本电脑 轻薄', salesCount: 0 }),
+          product('s2', 'accessories', { title: '晨光 笔记本 A5 记事本', salesCount: 0 }),
+          product('s3', 'tshirts', { title: 'Basic Tee cotton', salesCount: 0 }),
+          product('s4', 'tshirts', { title: 'Graphic T-Shirt', salesCount: 0 }),
+        ]);
+        const synonyms = [['笔记本', '笔记本电脑'], ['tee', 't-shirt', 'T恤']];
+        expect(await matched({ q: '笔记本电脑' })).toEqual(['s1']);
+        expect(await matched({ q: '笔记本电脑', synonyms })).toEqual(['s1', 's2']);
+        expect(await matched({ q: '笔记本', synonyms })).toEqual(['s1', 's2']);
+        expect(await matched({ q: 'tee' })).toEqual(['s3']);
+        expect(await matched({ q: 'tee', synonyms })).toEqual(['p07', 's3', 's4']);
+        expect(await matched({ q: 'T-shirt', synonyms })).toEqual(['p07', 's3', 's4']);
+        expect(await matched({ q: 'tee cotton', synonyms })).toEqual(['s3']);
+        expect((await ids({ q: 'tee', synonyms }))[0]).toBe('s3');
+      });
+
+      it('says which words matched nothing and offers the closest query that finds something', async () => {
+        const none = await index.search({ q: '手机 草莓' });
+        expect(none.total).toBe(0);
+        expect(none.unmatched).toEqual(['草莓']);
+        expect(none.didYouMean).toBe('手机');
+        const typo = await index.search({ q: 'wirelss headphoones zzzqqq' });
+        expect(typo.total).toBe(0);
+        expect(typo.unmatched).toEqual(['zzzqqq']);
+        expect(typo.didYouMean).toBe('wireless headphone');
+        const together = await index.search({ q: '金庸 华为' });
+        expect(together.total).toBe(0);
+        expect(together.unmatched).toEqual([]);
+        expect(together.didYouMean).toBe('金庸');
+        const found = await index.search({ q: '手机' });
+        expect(found.unmatched).toBeUndefined();
+        expect(found.didYouMean).toBeUndefined();
+      });
+    });
+
+    describe('suggestions', () => {
+      it('completes Chinese prefixes, pinyin and initials from titles, brands and categories, by sales', async () => {
+        const texts = async (q: string, size?: number) => (await index.suggest({ q, ...(size ? { size } : {}) })).map((s) => s.text);
+        // Equal sales and products: by entry (`武侠␟…` before `武侠小说␟…`).
+        expect(await texts('武侠')).toEqual(['武侠', '武侠小说']);
+        expect(await texts('wuxia')).toEqual(['武侠', '武侠小说']);
+        expect(await texts('wx')).toEqual(['武侠', '武侠小说']);
+        expect(await texts('wuxia x')).toEqual(['武侠小说']);
+        expect((await texts('sj')).slice(0, 3)).toEqual(['手机', '手机壳', '手机使用']); // by sales: 1,805, 50, 5
+        expect(await texts('华')).toEqual(['华为']);
+        expect(await texts('hw')).toEqual(['华为']);
+        expect(await texts('ipho')).toEqual(['iphone']);
+        expect(await texts('ＳＯＮ')).toEqual(['sony']);
+        expect(await texts('')).toEqual([]);
+        expect(await texts('！')).toEqual([]);
+        const [wuxia] = await index.suggest({ q: '武侠小' });
+        expect(wuxia).toEqual({ text: '武侠小说', products: 2, sales: 800 });
+        // Delisted and draft products offer nothing; a price change keeps the counts.
+        expect(await texts('典藏')).toEqual([]);
+        await index.upsert([{ ...byId('p01'), salesCount: 10, revision: 2 }]);
+        expect((await index.suggest({ q: '武侠小' }))[0]).toEqual({ text: '武侠小说', products: 2, sales: 310 });
+        await index.upsert([{ ...byId('p01'), status: 'delisted', revision: 3 }]);
+        expect((await index.suggest({ q: '武侠小' }))[0]).toEqual({ text: '武侠小说', products: 1, sales: 300 });
+        expect(await texts('金庸')).toEqual([]);
+        expect(await texts('s', 2)).toHaveLength(2);
+        await expect(index.suggest({ q: 'x', size: 0 })).rejects.toBeInstanceOf(InvalidSearchQuery);
       });
     });
 
@@ -386,7 +537,8 @@ for (const adapter of searchIndexAdapters()) {
       it('reindexes changed words and hides delisted products until listed again', async () => {
         const tee = byId('p07');
         await index.upsert([{ ...tee, title: '优衣库 女士亚麻衬衫', revision: 2 }]);
-        expect(await matched({ q: 'T恤' })).toEqual([]);
+        expect(await matched({ q: '男士' })).toEqual([]);
+        expect(await matched({ q: 'T恤' })).toEqual(['p07']); // its category's name
         expect(await matched({ q: '亚麻 衬衫' })).toEqual(['p07']);
         await index.upsert([{ ...tee, status: 'delisted', revision: 3 }]);
         expect(await matched({ q: '优衣库' })).toEqual([]);
@@ -414,6 +566,42 @@ for (const adapter of searchIndexAdapters()) {
         await index.commit('search', [], [], 10, 12);
         expect(await index.checkpoint('search')).toBe(12);
         expect(await index.checkpoint('other')).toBe(0);
+      });
+
+      it('replays a batch whose documents were written but not its checkpoint (a crash between the two writes) to the same index', async () => {
+        await index.commit('search', [], [], 0, 10);
+        const upserts = [
+          { ...byId('p02'), salesCount: 9_999, revision: 20 },
+          { ...byId('p07'), status: 'delisted' as const, revision: 20 },
+          product('p12', 'phones', { title: 'Pixel 9 手机', brand: BRANDS.apple, minPrice: 499_900, revision: 20 }),
+        ];
+        const removals = ['p09', 'never-indexed'];
+        // The reference: the same batch committed once, on a fresh index of the same engine.
+        const { store: reference, dispose: disposeReference } = await adapter.create();
+        try {
+          await reference.upsert(CATALOG);
+          await reference.commit('search', [], [], 0, 10);
+          await reference.commit('search', upserts, removals, 10, 20);
+          // The crash: commit wrote the documents (what `upsert` and `remove` write) and died before the checkpoint.
+          await index.upsert(upserts);
+          await index.remove(removals);
+          expect(await index.checkpoint('search')).toBe(10);
+          // The projection restarts from checkpoint 10 and applies the same batch again.
+          await index.commit('search', upserts, removals, 10, 20);
+          expect(await index.checkpoint('search')).toBe(20);
+          const queries: SearchQuery[] = [{}, { q: '手机' }, { sort: 'sales' }, { q: 'smartphone' }, { brandIds: ['b-apple'], sort: 'price_desc' }, { q: '优衣库' }];
+          expect(await Promise.all(queries.map((query) => index.search({ ...query, size: 100 })))).toEqual(
+            await Promise.all(queries.map((query) => reference.search({ ...query, size: 100 }))),
+          );
+          const ids = [...CATALOG.map((doc) => doc.id), 'p12', 'never-indexed'];
+          expect(await Promise.all(ids.map((id) => index.get(id)))).toEqual(await Promise.all(ids.map((id) => reference.get(id))));
+          expect(await index.count()).toBe(await reference.count());
+          // A second replay (crash after the checkpoint but before the runner noticed) is refused and changes nothing.
+          await expect(index.commit('search', upserts, removals, 10, 20)).rejects.toBeInstanceOf(CheckpointMoved);
+          expect(await index.count()).toBe(await reference.count());
+        } finally {
+          await disposeReference();
+        }
       });
 
       it('swaps in a rebuilt index that answers as incremental writes did', async () => {
@@ -448,6 +636,34 @@ for (const adapter of searchIndexAdapters()) {
         expect(await index.count()).toBe(10);
         await index.upsert([byId('p09')]);
         expect(await matched({ q: 'smartphone' })).toEqual(['p09']);
+      });
+
+      it('refuses the commit of a writer that read the checkpoint before a swap, even at the same position', async () => {
+        const at = await index.checkpoint('search'); // the live writer reads its checkpoint…
+        const rebuild = await index.beginRebuild();
+        await rebuild.upsert(CATALOG);
+        expect(await index.commit('search', [], [], at, at)).toBeUndefined(); // (the live index still takes its writes)
+        await rebuild.commit({ projection: 'search', position: at });
+        // …and what it computed before the swap is not written into the rebuilt index.
+        await expect(index.commit('search', [{ ...byId('p01'), title: 'stale', revision: 999 }], [], at, at + 1)).rejects.toBeInstanceOf(CheckpointMoved);
+        expect((await index.get('p01'))?.title).toBe(byId('p01').title);
+        expect(await index.checkpoint('search')).toBe(at);
+        await index.commit('search', [], [], at, at + 1);
+        expect(await index.checkpoint('search')).toBe(at + 1);
+      });
+
+      it('keeps the live index serving while a rebuild is interrupted; the next rebuild starts from scratch', async () => {
+        expect(await index.count()).toBe(11);
+        const interrupted = await index.beginRebuild();
+        await interrupted.upsert(CATALOG.slice(0, 2));
+        // (the rebuilding process dies here) …and the rebuild is started again:
+        const restarted = await index.beginRebuild();
+        await restarted.upsert(CATALOG.slice(2, 5));
+        expect(await index.count()).toBe(11);
+        expect(await matched({ q: 'smartphone' })).toEqual(['p09']);
+        await restarted.commit();
+        expect(await index.count()).toBe(3);
+        expect((await index.get(CATALOG[0]!.id))).toBeNull();
       });
     });
   });
@@ -528,6 +744,11 @@ describe('SearchIndex sqlite adapter: one database file, several connections', (
     expect((await index.search({ q: '蓝牙耳机' })).total).toBe(500);
     expect((await index.search({ q: '亚麻 衬衫' })).total).toBe(2000);
     expect(await index.count()).toBe(3500);
+    // Suggestion counts follow the compacted slots.
+    const counts = async (q: string) => Object.fromEntries((await index.suggest({ q })).map((s) => [s.text, s.products]));
+    expect(await counts('亚麻')).toEqual({ 亚麻: 2000, 亚麻衬衫: 2000 });
+    expect(await counts('纯棉')).toEqual({ 纯棉: 3000 });
+    expect(await counts('lanya')).toEqual({ 蓝牙: 500, 蓝牙耳机: 500 });
     await index.close();
   });
 });

@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointMoved, type FindQuery, type ViewDocument, type ViewStore } from '../../src/ports/view-store.js';
 import { InvalidCursor, encodeCursor } from '../../src/kernel/cursor.js';
 import { viewStoreAdapters } from './engines.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { sqliteViewStore } from '../../src/adapters/viewstore/sqlite.js';
 
 for (const adapter of viewStoreAdapters()) {
   describe.skipIf(!adapter.available)(`ViewStore contract: ${adapter.name}`, () => {
@@ -207,6 +212,16 @@ for (const adapter of viewStoreAdapters()) {
         );
       });
 
+      it('rejects valid base64url JSON cursors of the wrong shape or types with InvalidCursor, sorted or not', async () => {
+        const crafted = ['[{"a":1},"x"]', '[[1],"x"]', '["x",{"a":1}]', '[1,""]', '[1,"x","y"]', '[1e400,"x"]'].map((json) => Buffer.from(json).toString('base64url'));
+        for (const cursor of crafted) {
+          await expect(views.find(people, { cursor }), cursor).rejects.toBeInstanceOf(InvalidCursor);
+          await expect(views.find(people, { cursor, orderBy: { field: 'age', direction: 'desc' } }), cursor).rejects.toBeInstanceOf(InvalidCursor);
+        }
+        // A boolean sort key is a scalar both engines compare.
+        await expect(views.find(people, { cursor: encodeCursor([true, 'Ada']), orderBy: { field: 'admin', direction: 'asc' } })).resolves.toBeDefined();
+      });
+
       it('refuses field names that are not plain (dotted) identifiers', async () => {
         await expect(views.find(people, { where: { '$where': 'true' } as never })).rejects.toThrow();
         await expect(views.find(people, { orderBy: { field: "age') --", direction: 'asc' } })).rejects.toThrow();
@@ -317,6 +332,92 @@ for (const adapter of viewStoreAdapters()) {
       await views.reset(name('never'), [name('none')]);
     });
 
+    describe('blue-green rebuilds', () => {
+      const ids = (page: { items: ViewDocument[] }) => page.items.map((item) => item.id).sort();
+
+      it('reads the old generation until the switch, then the new one', async () => {
+        const projection = name('bg');
+        const orders = name('orders');
+        await views.ensureIndex(orders, ['status', 'placedAt']);
+        await views.commit(
+          projection,
+          [
+            { collection: orders, id: 'o1', doc: { id: 'o1', status: 'old', placedAt: 1 } },
+            { collection: orders, id: 'o2', doc: { id: 'o2', status: 'old', placedAt: 2 } },
+          ],
+          0,
+          5,
+        );
+        const rebuild = await views.beginRebuild(projection, [orders]);
+        expect(await rebuild.checkpoint()).toBe(0);
+        expect(await rebuild.get(orders, 'o1')).toBeNull();
+        await rebuild.commit([{ collection: orders, id: 'o1', doc: { id: 'o1', status: 'new', placedAt: 1 } }], 0, 4);
+        await rebuild.commit([{ collection: orders, id: 'o3', doc: { id: 'o3', status: 'new', placedAt: 3 } }], 4, 6);
+        expect(await rebuild.checkpoint()).toBe(6);
+        expect(ids(await rebuild.find(orders, { where: { status: 'new' }, orderBy: { field: 'placedAt', direction: 'desc' } }))).toEqual(['o1', 'o3']);
+
+        // Until the switch, queries and the projection's checkpoint are the old generation's.
+        expect(await views.get(orders, 'o1')).toMatchObject({ status: 'old' });
+        expect(ids(await views.find(orders, { where: { status: 'old' }, orderBy: { field: 'placedAt', direction: 'asc' } }))).toEqual(['o1', 'o2']);
+        expect(await views.checkpoint(projection)).toBe(5);
+
+        await rebuild.switch();
+        expect(await views.get(orders, 'o1')).toMatchObject({ status: 'new' });
+        expect(await views.get(orders, 'o2')).toBeNull();
+        expect(ids(await views.find(orders))).toEqual(['o1', 'o3']);
+        expect(ids(await views.find(orders, { where: { status: 'new' }, orderBy: { field: 'placedAt', direction: 'asc' } }))).toEqual(['o1', 'o3']);
+        expect(await views.checkpoint(projection)).toBe(6);
+
+        // The projection goes on from the rebuilt checkpoint, in the new generation; a later rebuild works the same.
+        await views.commit(projection, [{ collection: orders, id: 'o4', doc: { id: 'o4', status: 'new', placedAt: 4 } }], 6, 7);
+        expect(ids(await views.find(orders))).toEqual(['o1', 'o3', 'o4']);
+        const again = await views.beginRebuild(projection, [orders]);
+        await again.commit([{ collection: orders, id: 'o5', doc: { id: 'o5', status: 'newer', placedAt: 5 } }], 0, 7);
+        expect(ids(await views.find(orders))).toEqual(['o1', 'o3', 'o4']);
+        await again.switch();
+        expect(ids(await views.find(orders))).toEqual(['o5']);
+        expect(await views.checkpoint(projection)).toBe(7);
+      });
+
+      it('refuses the commit of a writer that read the checkpoint before the switch, even at the same position', async () => {
+        const projection = name('bg');
+        const c = name('c');
+        await views.commit(projection, [{ collection: c, id: 'x', doc: { v: 'old' } }], 0, 5);
+        expect(await views.checkpoint(projection)).toBe(5); // the live writer reads its checkpoint…
+        const rebuild = await views.beginRebuild(projection, [c]);
+        await rebuild.commit([{ collection: c, id: 'x', doc: { v: 'new' } }], 0, 5);
+        await rebuild.switch();
+        // …and what it computed from the old generation is not written into the new one.
+        await expect(views.commit(projection, [{ collection: c, id: 'x', doc: { v: 'stale' } }], 5, 6)).rejects.toBeInstanceOf(CheckpointMoved);
+        expect(await views.get(c, 'x')).toEqual({ v: 'new' });
+        expect(await views.checkpoint(projection)).toBe(5);
+        await views.commit(projection, [{ collection: c, id: 'y', doc: { v: 'next' } }], 5, 6);
+        expect(await views.get(c, 'y')).toEqual({ v: 'next' });
+      });
+
+      it('leaves the live generation serving when a rebuild is interrupted or aborted; a new rebuild starts from scratch', async () => {
+        const projection = name('bg');
+        const c = name('c');
+        await views.commit(projection, [{ collection: c, id: 'x', doc: { v: 'live' } }], 0, 3);
+        const interrupted = await views.beginRebuild(projection, [c]);
+        await interrupted.commit([{ collection: c, id: 'half', doc: { v: 1 } }], 0, 2);
+        // (the rebuilding process dies here) …and the rebuild is started again:
+        const restarted = await views.beginRebuild(projection, [c]);
+        expect(await restarted.checkpoint()).toBe(0);
+        expect(await restarted.get(c, 'half')).toBeNull();
+        await expect(interrupted.commit([], 2, 3)).rejects.toBeInstanceOf(CheckpointMoved);
+        await expect(interrupted.switch()).rejects.toBeInstanceOf(CheckpointMoved);
+        expect(await views.get(c, 'x')).toEqual({ v: 'live' });
+        await restarted.commit([{ collection: c, id: 'y', doc: { v: 'rebuilt' } }], 0, 3);
+        await restarted.abort();
+        expect((await views.find(c)).items).toEqual([{ v: 'live' }]);
+        expect(await views.get(c, 'y')).toBeNull();
+        expect(await views.checkpoint(projection)).toBe(3);
+        await views.commit(projection, [{ collection: c, id: 'z', doc: { v: 'live' } }], 3, 4);
+        expect(await views.get(c, 'z')).toEqual({ v: 'live' });
+      });
+    });
+
     it('ensureIndex is idempotent and leaves queries working', async () => {
       const c = name('indexed');
       await seed(c, [
@@ -333,3 +434,40 @@ for (const adapter of viewStoreAdapters()) {
     });
   });
 }
+
+describe('ViewStore sqlite adapter: a rebuild seen from another connection', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bazaar-views-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the old generation to the other connection until the switch, then the new one, and drops the old', async () => {
+    const file = join(dir, 'views.db');
+    const rebuilder = sqliteViewStore(new Database(file), { dropGraceMs: 10 });
+    const server = sqliteViewStore(new Database(file));
+    await server.ensureIndex('orders', ['status']);
+    await server.commit('orders', [{ collection: 'orders', id: 'o1', doc: { id: 'o1', status: 'old' } }], 0, 4);
+    expect(await server.checkpoint('orders')).toBe(4); // the server's writer reads its checkpoint
+
+    const rebuild = await rebuilder.beginRebuild('orders', ['orders']);
+    await rebuild.commit([{ collection: 'orders', id: 'o2', doc: { id: 'o2', status: 'new' } }], 0, 4);
+    expect((await server.find('orders', { where: { status: 'old' } })).items).toEqual([{ id: 'o1', status: 'old' }]);
+    await rebuild.switch();
+    expect((await server.find('orders', { where: { status: 'new' } })).items).toEqual([{ id: 'o2', status: 'new' }]);
+    expect(await server.get('orders', 'o1')).toBeNull();
+    await expect(server.commit('orders', [], 4, 5)).rejects.toBeInstanceOf(CheckpointMoved);
+    expect(await server.checkpoint('orders')).toBe(4);
+    await server.commit('orders', [{ collection: 'orders', id: 'o3', doc: { id: 'o3', status: 'new' } }], 4, 5);
+    expect((await rebuilder.find('orders')).items.map((doc) => doc.id)).toEqual(['o2', 'o3']);
+
+    // The old generation's rows and indexes are gone.
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare("SELECT collection, count(*) AS n FROM documents GROUP BY collection").all()).toEqual([{ collection: 'orders~g1', n: 2 }]);
+    const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'pidx_orders%'").pluck().all();
+    expect(indexes).toEqual(['pidx_orders_g1_status']);
+    raw.close();
+    await server.close();
+    await rebuilder.close();
+  });
+});

@@ -16,7 +16,7 @@ async function stockOf(observer: Runtime, skuId: string) {
 
 /**
  * Waits until the API has the product in its read model (placing an order reads it). While no projector
- * runs (killed, its lease not yet expired) X-Min-Position answers stale after its bounded wait, as API.md
+ * runs (killed, its lease not yet expired) X-Min-Position answers stale after its bounded wait, as docs/api.md
  * allows: the client asks again, as a real one would.
  */
 async function projected(api: Proc, sku: { productId: string; position: number }) {

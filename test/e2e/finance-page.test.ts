@@ -9,7 +9,7 @@ import { accountIds, accountStream } from '../../src/domain/accounts/account-ids
 import { plannedTransfers } from '../../src/domain/payments/transfers-plan.js';
 
 /**
- * GET /admin/finance in a real headless Chromium (Debian's, never a downloaded one): sign-in, the OK
+ * GET /admin/finance (the console's finance page, signed in with a pasted access token) in a real headless Chromium (Debian's, never a downloaded one): sign-in, the OK
  * banner, the charts' bars for the fixture data, and a discrepancy row once a debit without its credit
  * leg is injected. Skips (with a printed reason) where /usr/bin/chromium is absent.
  */
@@ -88,19 +88,21 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
   it('asks for credentials, and refuses a customer', async () => {
     const anonymous = await page.goto(`${baseUrl}/admin/finance`);
     expect(anonymous?.status()).toBe(401);
-    await expect(page.locator('form[action="/admin/finance/session"] input[name="password"]').count()).resolves.toBe(1);
+    await expect(page.locator('form[action="/admin/session"] input[name="password"]').count()).resolves.toBe(1);
 
     const customer = await runtime.deps.tokens.issueAccessToken({ userId: 'c1', roles: ['customer'] }, new Date());
+    await page.click('form[action="/admin/session"] summary');
     await page.fill('input[name="token"]', customer);
-    const refused = await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    const refused = await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/session"] button[type="submit"]')]);
     expect(refused[0]?.status()).toBe(403);
-    expect(await page.textContent('.banner.bad')).toContain('admin role');
+    expect(await page.textContent('.flash.bad')).toContain('管理员');
   });
 
   it('signs an admin in and shows the OK banner, the totals and the charts', async () => {
     await page.goto(`${baseUrl}/admin/finance?from=${from}&to=${to}`);
+    await page.click('form[action="/admin/session"] summary');
     await page.fill('input[name="token"]', adminToken);
-    const [response] = await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    const [response] = await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/session"] button[type="submit"]')]);
     expect(response?.status()).toBe(200);
     expect(new URL(page.url()).search).toBe(`?from=${from}&to=${to}`);
 
@@ -154,6 +156,6 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
   it('answers a bad range with a message, not a stack trace', async () => {
     const response = await page.goto(`${baseUrl}/admin/finance?from=${to}&to=${from}`);
     expect(response?.status()).toBe(400);
-    expect(await page.textContent('.banner.bad')).toContain('`from` must not be after `to`');
+    expect(await page.textContent('.flash.bad')).toContain('`from` must not be after `to`');
   });
 });

@@ -12,8 +12,12 @@ import { createLogger } from '../../src/logger.js';
 import { userStream } from '../../src/domain/users/user.js';
 import { SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS } from '../../src/projections/search/state.js';
 import type { Deps } from '../../src/deps.js';
+import { ENGINE_VARIABLES, engineDeployment, type EngineDeployment } from '../support/engines.js';
 
-/** Several real `bazaar serve --role …` processes over one data directory (the embedded default, WAL). */
+/**
+ * Several real `bazaar serve --role …` processes of one deployment: one data directory (the embedded default,
+ * WAL) or, in the PostgreSQL + Redis run of the test matrix, also one schema and one key prefix.
+ */
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -35,19 +39,26 @@ export class Cluster {
   readonly jwtSecret = randomBytes(32).toString('base64url');
   readonly procs: Proc[] = [];
   private runtimes: Runtime[] = [];
+  private engines: Promise<EngineDeployment> | undefined;
 
   constructor(private readonly env: Record<string, string> = {}) {}
 
-  private baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  /** The deployment's engines, created on first use (the test matrix's choice). */
+  private deployment(): Promise<EngineDeployment> {
+    return (this.engines ??= engineDeployment());
+  }
+
+  private async baseEnv(extra: Record<string, string>): Promise<NodeJS.ProcessEnv> {
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ['NODE_ENV', 'PORT', 'HOST', 'BAZAAR_ROLE', 'BAZAAR_BOOTSTRAP_ADMIN', 'EVENTSTORE_URL', 'MONGODB_URL', 'REDIS_URL', 'ELASTICSEARCH_URL']) delete env[name];
-    return { ...env, LOG_LEVEL: 'warn', BAZAAR_LIMITS: 'relaxed', BAZAAR_LEASE_TTL_MS: '1500', ...this.env, BAZAAR_DATA_DIR: this.dataDir, JWT_SECRET: this.jwtSecret, ...extra };
+    for (const name of ['NODE_ENV', 'PORT', 'HOST', 'BAZAAR_ROLE', 'BAZAAR_BOOTSTRAP_ADMIN', 'BAZAAR_TEST_ENGINES', ...ENGINE_VARIABLES]) delete env[name];
+    const engines = (await this.deployment()).env;
+    return { ...env, LOG_LEVEL: 'warn', BAZAAR_LIMITS: 'relaxed', BAZAAR_LEASE_TTL_MS: '1500', ...engines, ...this.env, BAZAAR_DATA_DIR: this.dataDir, JWT_SECRET: this.jwtSecret, ...extra };
   }
 
   /** Starts `bazaar serve --role <role>` and resolves once it answers /healthz. */
   async spawn(role: 'api' | 'projector' | 'reactors' | 'all', extra: Record<string, string> = {}): Promise<Proc> {
     const port = await freePort();
-    const child = spawn(TSX, ['src/cli.ts', 'serve', '--role', role], { cwd: ROOT, env: this.baseEnv({ PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(TSX, ['src/cli.ts', 'serve', '--role', role], { cwd: ROOT, env: await this.baseEnv({ PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -91,7 +102,7 @@ export class Cluster {
    * handlers register buyers, its tokens sign in, its stores are read for the digests.
    */
   async observer(): Promise<Runtime> {
-    const config = loadConfig({ ...(this.baseEnv({ LOG_LEVEL: 'silent', BAZAAR_ROLE: 'api' }) as Record<string, string>) }, { readDotEnv: false });
+    const config = loadConfig({ ...((await this.baseEnv({ LOG_LEVEL: 'silent', BAZAAR_ROLE: 'api' })) as Record<string, string>) }, { readDotEnv: false });
     const runtime = await buildRuntime(config, createLogger('silent'));
     this.runtimes.push(runtime);
     return runtime;
@@ -100,6 +111,7 @@ export class Cluster {
   async close(): Promise<void> {
     await Promise.all(this.procs.map((proc) => this.stop(proc)));
     for (const runtime of this.runtimes) await runtime.close();
+    if (this.engines) await (await this.engines).dispose();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

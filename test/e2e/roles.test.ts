@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { viewProjections, type Runtime } from '../../src/main.js';
 import { searchState } from '../../src/projections/search/state.js';
 import { call, catalog, Cluster, leaseOwner, metric, until, type Proc } from './roles-support.js';
+import { KURRENTDB_IMAGE, MONGO_IMAGE } from '../contract/engines.js';
+import { DEFAULT_ELASTICSEARCH_IMAGE } from '../contract/search-engines.js';
 
 /** `bazaar serve --role api|projector|reactors` as separate processes over one set of SQLite files. */
 describe('roles: api, projector (with a hot standby) and reactors as separate processes', () => {
@@ -88,4 +90,58 @@ describe('infra', () => {
     expect(compose).toContain('/infra/mongo/indexes.js');
     expect(compose).toContain('--replSet');
   });
+
+  it('every engine has a healthcheck, and the roles start once every engine is healthy and the init jobs are done', () => {
+    const compose = readFileSync(new URL('../../infra/docker-compose.yml', import.meta.url), 'utf8');
+    const services = composeServices(compose);
+    const engines = ['kurrentdb', 'elasticsearch', 'mongo', 'redis'];
+    for (const engine of engines) {
+      const block = services.get(engine);
+      expect(block, engine).toBeDefined();
+      expect(block, `${engine} healthcheck`).toMatch(/\n {4}healthcheck:\n {6}test: \[.+\]\n(?: {6}\w+: .+\n)*? {6}interval: /);
+    }
+    // The roles share the x-bazaar anchor: its depends_on lists every engine healthy and every init job completed.
+    const anchor = compose.slice(compose.indexOf('x-bazaar:'), compose.indexOf('\nservices:'));
+    const dependsOn = Object.fromEntries([...anchor.matchAll(/^ {4}([\w-]+): \{ condition: (\w+) \}/gm)].map((match) => [match[1], match[2]]));
+    const inits = [...services.keys()].filter((name) => name.endsWith('-init'));
+    expect(inits.sort()).toEqual(['elasticsearch-init', 'mongo-init']);
+    expect(dependsOn).toEqual({
+      ...Object.fromEntries(engines.map((engine) => [engine, 'service_healthy'])),
+      ...Object.fromEntries(inits.map((init) => [init, 'service_completed_successfully'])),
+    });
+    for (const role of ['api', 'projector', 'reactors']) expect(services.get(role), role).toContain('<<: *bazaar');
+    // Each init job waits for its engine to be healthy.
+    for (const init of inits) expect(services.get(init)).toContain(`${init.replace(/-init$/, '')}: { condition: service_healthy }`);
+  });
+
+  it('the contract suites run the image versions the compose file deploys; the Elasticsearch client is not of a later minor than the server', () => {
+    const compose = readFileSync(new URL('../../infra/docker-compose.yml', import.meta.url), 'utf8');
+    const services = composeServices(compose);
+    const image = (name: string) => /\n {4}image: (\S+)/.exec(services.get(name) ?? '')?.[1];
+    expect(image('kurrentdb')).toBe(KURRENTDB_IMAGE);
+    expect(image('mongo')).toBe(MONGO_IMAGE);
+    expect(image('elasticsearch')).toBe(DEFAULT_ELASTICSEARCH_IMAGE);
+    // The client speaks its own minor's API to the server: 9.4 against a 9.0 server fails on what 9.1–9.4 added.
+    const server = /:(\d+)\.(\d+)\.\d+$/.exec(image('elasticsearch')!)!;
+    const installed = JSON.parse(readFileSync(new URL('../../node_modules/@elastic/elasticsearch/package.json', import.meta.url), 'utf8')).version as string;
+    const declared = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).dependencies['@elastic/elasticsearch'] as string;
+    const [major, minor] = installed.split('.').map(Number);
+    expect(major).toBe(Number(server[1]));
+    expect(minor).toBeLessThanOrEqual(Number(server[2]));
+    // ~ keeps `npm install` within the minor (a ^ range would move the client past the server's minor).
+    expect(declared).toMatch(new RegExp(`^~${major}\\.${minor}\\.`));
+    // The roles reach KurrentDB with the client's own scheme.
+    expect(compose).toContain('EVENTSTORE_URL: kurrentdb://kurrentdb:2113');
+  });
 });
+
+/** The compose file's services, each as its block of lines (two-space-indented keys under `services:`). */
+function composeServices(compose: string): Map<string, string> {
+  const body = compose.slice(compose.indexOf('\nservices:\n') + '\nservices:\n'.length, compose.indexOf('\nvolumes:'));
+  const services = new Map<string, string>();
+  for (const block of body.split(/\n(?= {2}[\w-]+:\n)/)) {
+    const name = /^ {2}([\w-]+):\n/.exec(block.startsWith('\n') ? block.slice(1) : block)?.[1];
+    if (name) services.set(name, `${block}\n`);
+  }
+  return services;
+}

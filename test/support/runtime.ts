@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { buildRuntime, type Runtime } from '../../src/main.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import { engineDeployment } from './engines.js';
 
 export interface TestRuntime extends Runtime {
   app: ReturnType<typeof createApp>;
@@ -12,10 +13,14 @@ export interface TestRuntime extends Runtime {
   dataDir: string;
 }
 
-/** A full runtime on the embedded default in a temporary data directory, projections running. */
+/**
+ * A full runtime in a temporary data directory, projections running, on the engines of the test matrix
+ * (test/support/engines.ts: the embedded default, or PostgreSQL + Redis in a schema and key prefix of its own).
+ */
 export async function startTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-test-'));
-  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env }, { readDotEnv: false });
+  const engines = await engineDeployment();
+  const config = loadConfig({ BAZAAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...engines.env, ...env }, { readDotEnv: false });
   const runtime = await buildRuntime(config, createLogger(config.LOG_LEVEL));
   await runtime.deps.projections.start();
   const app = createApp(runtime.deps);
@@ -26,6 +31,7 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
     dataDir,
     async close() {
       await runtime.close();
+      await engines.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -13,14 +13,14 @@ import {
   jsonEvent,
   type AllStreamRecordedEvent,
   type AllStreamResolvedEvent,
+  KurrentDBClient,
   type AllStreamSubscription,
-  type AppendExpectedRevision,
-  type EventStoreDBClient,
+  type AppendStreamState,
   type JSONType,
   type Position,
   type ReadPosition,
   type RecordedEvent as EsdbRecordedEvent,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import type {
   AppendResult,
   EventMetadata,
@@ -68,8 +68,9 @@ import { assertDistinctStreams } from './checks.js';
  * - Offsets are bytes: Number is exact up to 2^53 bytes (8 PiB of log), checked on conversion.
  *
  * System events (types starting with `$`: stream metadata, projection links, stats) are not ours:
- * subscriptions filter them on the server (`excludeSystemEvents()`); the v6 client cannot filter a
- * $all read, so readAll and headPosition skip them here with the same rule.
+ * subscriptions filter them on the server (`excludeSystemEvents()`); readAll and headPosition skip them
+ * here with the same rule while paging $all by position (the client's server-side read filter would change
+ * what a page of `maxCount` holds; that path has not been run against a server here).
  */
 const isSystemType = (type: string) => type.startsWith('$');
 
@@ -137,14 +138,14 @@ function toEventData(event: NewEvent) {
   return jsonEvent({ id: esdbId, type: event.type, data: (event.data ?? null) as JSONType, metadata: metadata as JSONType });
 }
 
-function expectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
+function streamState(expected: ExpectedRevision): AppendStreamState {
   if (expected === 'no_stream') return NO_STREAM;
   if (expected === 'any') return ANY;
   if (expected === 'exists') return STREAM_EXISTS;
   return BigInt(expected);
 }
 
-const revisionText = (revision: AppendExpectedRevision | bigint | string) => (revision === STREAM_EXISTS ? 'exists' : String(revision));
+const revisionText = (revision: AppendStreamState | bigint | string) => (revision === STREAM_EXISTS ? 'exists' : String(revision));
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
@@ -154,7 +155,23 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 const PAGE = 500;
 
-export function esdbEventStore(client: EventStoreDBClient): EventStore {
+/** The connection-string schemes of KurrentDB / EventStoreDB (the client's own list plus the older `esdb`). */
+export const EVENTSTORE_URL_SCHEME = /^(esdb|kurrentdb|kurrent|kdb)(\+discover)?:\/\//;
+
+/**
+ * The client for EVENTSTORE_URL, as the runtime builds it. `esdb://` and `esdb+discover://` are the
+ * EventStoreDB names of `kurrentdb://` and `kurrentdb+discover://`: the client still parses them the same
+ * but prints a deprecation warning on every construction, so they are passed on under the new name.
+ */
+export function eventStoreDbClient(url: string): KurrentDBClient {
+  const match = EVENTSTORE_URL_SCHEME.exec(url.trim());
+  if (!match) throw new Error('EVENTSTORE_URL must be a kurrentdb:// (or esdb://, kdb://, kurrent://, …+discover://) connection string');
+  const rest = url.trim().slice(match[0].length);
+  const scheme = match[1] === 'esdb' ? 'kurrentdb' : match[1]!;
+  return KurrentDBClient.connectionString(`${scheme}${match[2] ?? ''}://${rest}`);
+}
+
+export function esdbEventStore(client: KurrentDBClient): EventStore {
   const subscriptions = new Set<Subscription>();
   let closed = false;
 
@@ -276,7 +293,8 @@ export function esdbEventStore(client: EventStoreDBClient): EventStore {
   }
 
   const store: EventStore = {
-    // @eventstore/db-client has no multi-stream transaction (KurrentDB 25.1's multiStreamAppend is in the newer @kurrent client).
+    // One append per stream. The client has multiStreamAppend, but the server must be KurrentDB 25.1 or newer
+    // (infra/docker-compose.yml deploys 25.0) and it has not been run against a server here.
     atomicAppends: false,
 
     async appendAll(appends: StreamAppend[]): Promise<AppendResult[]> {
@@ -291,10 +309,10 @@ export function esdbEventStore(client: EventStoreDBClient): EventStore {
       if (events.length === 0) throw new Error('append needs at least one event');
       let result;
       try {
-        result = await client.appendToStream(streamId, events.map(toEventData), { expectedRevision: expectedRevision(expected) });
+        result = await client.appendToStream(streamId, events.map(toEventData), { streamState: streamState(expected) });
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
-          throw new ConcurrencyError(streamId, revisionText(error.expectedVersion), revisionText(error.actualVersion));
+          throw new ConcurrencyError(streamId, revisionText(error.expectedState), revisionText(error.actualState));
         }
         throw error;
       }

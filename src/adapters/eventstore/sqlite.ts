@@ -92,8 +92,9 @@ export interface SqliteEventStoreOptions {
  * A multi-stream append (`appendAll`) is one caller: all its streams are written, or none.
  */
 export function sqliteEventStore(db: Database.Database, options: SqliteEventStoreOptions = {}): EventStore {
-  db.pragma('journal_mode = WAL');
+  // Waits for a lock first: switching to WAL takes one, and several processes may open the file at once.
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   db.exec(`
     CREATE TABLE IF NOT EXISTS events (
       position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -144,6 +145,7 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
    */
   const emptyFrom = new LruMap<string, number>(100_000);
   const selectHead = db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events');
+  const countBetween = db.prepare<[number, number, number], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM events WHERE position > ? AND position <= ? LIMIT ?)');
   /** The last position this connection knows was written, by itself or (seen by the poller) by another. */
   let knownHead = selectHead.get()?.head ?? 0;
   let writtenHead = knownHead;
@@ -293,6 +295,10 @@ export function sqliteEventStore(db: Database.Database, options: SqliteEventStor
 
     async headPosition(): Promise<number> {
       return selectHead.get()?.head ?? 0;
+    },
+
+    async countEvents(after: number, upTo: number, limit: number): Promise<number> {
+      return upTo <= after ? 0 : (countBetween.get(after, upTo, limit)?.count ?? 0);
     },
 
     async close(): Promise<void> {

@@ -1,6 +1,14 @@
-import type { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { KeyValue, SetOptions } from '../../ports/key-value.js';
 import { requireTokenCount } from './checks.js';
+import { EngineUnavailableError, translateErrors } from '../../kernel/errors.js';
+
+/**
+ * Redis Cluster. Every command this adapter sends names one key (each Lua script declares one key, KEYS[1],
+ * and touches no other; there is no MULTI), so keys spread over the hash slots freely and no hash tags are
+ * needed. A script or transaction that ever takes several keys must give them one hash tag (`{…}`) so they
+ * share a slot: test/unit/keyvalue/redis-slots.test.ts checks every command's keys map to one slot.
+ */
 
 /**
  * INCRBY that sets the expiry only when this call created the key, in one atomic step (a script
@@ -69,6 +77,14 @@ const TAKE_COMMAND = 'bazaarTakeTokens';
 const RETURN_COMMAND = 'bazaarReturnTokens';
 const CAS_COMMAND = 'bazaarCompareAndSet';
 
+/** Every script of the adapter with the number of keys it declares (its KEYS); the rest are ARGV. */
+export const REDIS_SCRIPTS: Readonly<Record<string, { numberOfKeys: number; lua: string }>> = {
+  [COMMAND]: { numberOfKeys: 1, lua: INCR_WITH_TTL },
+  [CAS_COMMAND]: { numberOfKeys: 1, lua: COMPARE_AND_SET },
+  [TAKE_COMMAND]: { numberOfKeys: 1, lua: TAKE_TOKENS },
+  [RETURN_COMMAND]: { numberOfKeys: 1, lua: RETURN_TOKENS },
+};
+
 interface WithIncrCommand {
   [COMMAND](key: string, by: number, ttlMs: number): Promise<number>;
   [CAS_COMMAND](key: string, mustBeAbsent: string, expected: string, remove: string, value: string, ttlMs: number): Promise<number>;
@@ -79,16 +95,96 @@ interface WithIncrCommand {
 /** Redis takes whole, positive milliseconds for PX / PEXPIRE. */
 const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 
-/** KeyValue on Redis (ioredis). Key prefixes, if wanted, belong to the client (`keyPrefix` option). */
-export function redisKeyValue(redis: Redis): KeyValue {
+export interface RedisSettings {
+  /** REDIS_URL: one server (redis:// or rediss://). */
+  url?: string;
+  /**
+   * REDIS_CLUSTER_NODES: Redis Cluster, a comma list of seed nodes as redis:// or rediss:// URLs (the others
+   * are discovered). The first URL's user, password and TLS (rediss://) apply to every node.
+   */
+  clusterNodes?: string;
+}
+
+/** The seed nodes and per-node options of REDIS_CLUSTER_NODES. */
+export function clusterSeeds(clusterNodes: string): { nodes: ClusterNode[]; redisOptions: RedisOptions } {
+  const urls = clusterNodes
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => new URL(part));
+  if (urls.length === 0) throw new Error('REDIS_CLUSTER_NODES names no node');
+  for (const url of urls) {
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`REDIS_CLUSTER_NODES: ${url.protocol}// is not redis:// or rediss://`);
+    if (url.pathname.length > 1 && url.pathname !== '/0') throw new Error('REDIS_CLUSTER_NODES: a cluster has database 0 only');
+  }
+  const first = urls[0]!;
+  const redisOptions: RedisOptions = {
+    ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return { nodes: urls.map((url) => ({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 6379) })), redisOptions };
+}
+
+/**
+ * Bounds on a command while Redis is away (docs/operations.md, Engine outages): a connection attempt gives up
+ * after CONNECT_TIMEOUT_MS, reconnects come at most RECONNECT_MAX_MS apart, a queued command fails after one
+ * failed reconnect (maxRetriesPerRequest 1), and any command without an answer after COMMAND_TIMEOUT_MS fails
+ * (a server that is stopped, or a network that drops packets, answers nothing at all).
+ */
+export const REDIS_BOUNDS = { connectTimeoutMs: 2_000, commandTimeoutMs: 2_500, reconnectMaxMs: 1_000, maxRetriesPerRequest: 1 } as const;
+
+/** The ioredis client for REDIS_URL or REDIS_CLUSTER_NODES (a `Cluster` for the latter), as the runtime builds it. */
+export function redisConnection(settings: RedisSettings, options: { maxRetriesPerRequest?: number; keyPrefix?: string; commandTimeoutMs?: number } = {}): Redis | Cluster {
+  const bounded: RedisOptions = {
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? REDIS_BOUNDS.maxRetriesPerRequest,
+    connectTimeout: REDIS_BOUNDS.connectTimeoutMs,
+    commandTimeout: options.commandTimeoutMs ?? REDIS_BOUNDS.commandTimeoutMs,
+    retryStrategy: (times: number) => Math.min(times * 100, REDIS_BOUNDS.reconnectMaxMs),
+  };
+  const prefix = options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix };
+  if (settings.clusterNodes) {
+    if (settings.url) throw new Error('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+    const { nodes, redisOptions } = clusterSeeds(settings.clusterNodes);
+    return new Cluster(nodes, { ...prefix, clusterRetryStrategy: (times: number) => Math.min(times * 100, REDIS_BOUNDS.reconnectMaxMs), redisOptions: { ...redisOptions, ...bounded } });
+  }
+  if (!settings.url) throw new Error('REDIS_URL or REDIS_CLUSTER_NODES is needed');
+  return new Redis(settings.url, { ...prefix, lazyConnect: false, ...bounded });
+}
+
+const UNAVAILABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const UNAVAILABLE_MESSAGE = /^(Command timed out|Connection is closed|None of startup nodes is available|Failed to refresh slots cache|Stream isn't writeable|Cluster isn't ready|LOADING |MASTERDOWN |CLUSTERDOWN |TRYAGAIN )/;
+
+/**
+ * Whether an ioredis error means Redis is away or cannot serve right now (connection refused or lost, the
+ * retries of a queued command used up, no answer within the command timeout, a server still loading its data
+ * or a cluster without a master for a slot): the same command can succeed later.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_NET_CODES.has(code)) return true;
+  return UNAVAILABLE_NAMES.has(error.name) || UNAVAILABLE_MESSAGE.test(error.message);
+}
+
+/** `error` as EngineUnavailableError when Redis is away (isRedisUnavailable), else unchanged. */
+export function redisError(error: unknown): unknown {
+  if (error instanceof EngineUnavailableError || !isRedisUnavailable(error)) return error;
+  return new EngineUnavailableError('redis', 2, { cause: error });
+}
+
+/**
+ * KeyValue on Redis or Redis Cluster (ioredis). Key prefixes, if wanted, belong to the client (`keyPrefix` option).
+ * Every method throws EngineUnavailableError when Redis cannot serve (redisError).
+ */
+export function redisKeyValue(redis: Redis | Cluster): KeyValue {
   // defineCommand sends EVALSHA and falls back to EVAL once per connection when the script is not cached.
-  redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: INCR_WITH_TTL });
-  redis.defineCommand(CAS_COMMAND, { numberOfKeys: 1, lua: COMPARE_AND_SET });
-  redis.defineCommand(TAKE_COMMAND, { numberOfKeys: 1, lua: TAKE_TOKENS });
-  redis.defineCommand(RETURN_COMMAND, { numberOfKeys: 1, lua: RETURN_TOKENS });
+  for (const [name, script] of Object.entries(REDIS_SCRIPTS)) redis.defineCommand(name, script);
   const scripted = redis as unknown as WithIncrCommand;
 
-  return {
+  return translateErrors<KeyValue>({
     async get(key) {
       return redis.get(key);
     },
@@ -142,7 +238,8 @@ export function redisKeyValue(redis: Redis): KeyValue {
     },
 
     async close() {
-      await redis.quit();
+      // QUIT needs the server; without it (an outage) the connection is dropped instead.
+      await redis.quit().catch(() => redis.disconnect());
     },
-  };
+  }, redisError);
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import type { Money } from '../../domain/shared/money.js';
 import type { ChargeRequest, PaymentProvider, ProviderCharge, SettlementLine } from '../../ports/payment-provider.js';
@@ -13,8 +14,11 @@ import type { ChargeRequest, PaymentProvider, ProviderCharge, SettlementLine } f
  * `deliver` function wired at start-up (in-process, the same handler as POST /payments/callbacks/sandbox),
  * after `delayMs`, `duplicates` extra times. A refund is answered with its provider reference at once and
  * confirmed later by a signed callback of the same scheme, on the same route, marked `type: "refund"`
- * (SandboxRefundCallback); the refund only counts as done when it arrives. Charges live in memory; `settlement(day)` lists the UTC day's
- * captures and refunds with their fees.
+ * (SandboxRefundCallback); the refund only counts as done when it arrives. Charges, refunds and the last
+ * callback of each are kept in SQLite (`sandbox.db` in the data dir, as an acquirer keeps its books), so
+ * `query`, `settlement(day)` (the UTC day's captures and refunds with their fees) and redelivery answer the
+ * same after a restart and from another process (`bazaar reconcile`). Deliveries still scheduled when the
+ * process stops are lost, as a real provider's callbacks can be: the stuck-payment sweeper queries them.
  */
 export const SANDBOX_CARDS = { success: '4242424242424242', declined: '4000000000000002', lostCallback: '4000000000000341' } as const;
 
@@ -52,13 +56,48 @@ export interface SandboxOptions {
   duplicates?: number;
   now?: () => Date;
   onDeliveryError?: (error: unknown) => void;
+  /** Where the sandbox keeps its books (tables `sandbox_charges`, `sandbox_refunds`); an in-memory database by default. */
+  db?: Database.Database;
 }
 
-interface ChargeRecord {
-  charge: ProviderCharge;
-  capturedAt: string | null;
-  lastCallback: string | null;
-  refunds: Array<{ refundId: string; providerRef: string; amount: Money; at: string; callback: string }>;
+interface ChargeRow {
+  charge: string;
+  captured_at: string | null;
+  last_callback: string | null;
+}
+interface RefundRow {
+  refund_id: string;
+  payment_id: string;
+  provider_ref: string;
+  amount: string;
+  at: string;
+  callback: string;
+}
+
+/** The sandbox's books: one row per charge (its ProviderCharge as JSON) and one per refund. */
+function sandboxBooks(db: Database.Database) {
+  // Waits for a lock first: switching to WAL takes one, and several processes may open the file at once.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = normal');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS sandbox_charges (payment_id TEXT PRIMARY KEY, charge TEXT NOT NULL, captured_at TEXT, last_callback TEXT) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS sandbox_charges_captured_at ON sandbox_charges (captured_at) WHERE captured_at IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS sandbox_refunds (refund_id TEXT PRIMARY KEY, payment_id TEXT NOT NULL, provider_ref TEXT NOT NULL, amount TEXT NOT NULL, at TEXT NOT NULL, callback TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS sandbox_refunds_payment ON sandbox_refunds (payment_id);
+    CREATE INDEX IF NOT EXISTS sandbox_refunds_at ON sandbox_refunds (at);
+  `);
+  return {
+    charge: db.prepare<[string], ChargeRow>('SELECT charge, captured_at, last_callback FROM sandbox_charges WHERE payment_id = ?'),
+    insertCharge: db.prepare<[string, string, string | null, string]>('INSERT INTO sandbox_charges (payment_id, charge, captured_at, last_callback) VALUES (?, ?, ?, ?) ON CONFLICT (payment_id) DO NOTHING'),
+    updateCharge: db.prepare<[string, string]>('UPDATE sandbox_charges SET charge = ? WHERE payment_id = ?'),
+    refund: db.prepare<[string], RefundRow>('SELECT * FROM sandbox_refunds WHERE refund_id = ?'),
+    refundsOf: db.prepare<[string], RefundRow>('SELECT * FROM sandbox_refunds WHERE payment_id = ?'),
+    insertRefund: db.prepare<[string, string, string, string, string, string]>('INSERT INTO sandbox_refunds (refund_id, payment_id, provider_ref, amount, at, callback) VALUES (?, ?, ?, ?, ?, ?)'),
+    // A UTC day's rows: ISO timestamps of that day sort between 'YYYY-MM-DD' and 'YYYY-MM-DD~'.
+    capturedOn: db.prepare<[string, string], ChargeRow>('SELECT charge, captured_at, last_callback FROM sandbox_charges WHERE captured_at >= ? AND captured_at < ?'),
+    refundedOn: db.prepare<[string, string], RefundRow>('SELECT * FROM sandbox_refunds WHERE at >= ? AND at < ?'),
+  };
 }
 
 export interface SandboxProvider extends PaymentProvider {
@@ -80,7 +119,8 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
   const name = options.name ?? 'sandbox';
   const feeBps = options.feeBps ?? 60;
   const now = options.now ?? (() => new Date());
-  const charges = new Map<string, ChargeRecord>();
+  const db = options.db ?? new Database(':memory:');
+  const books = sandboxBooks(db);
   const inFlight = new Set<Promise<unknown>>();
   let deliver: Deliver | null = null;
   let paused = false;
@@ -88,6 +128,24 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
 
   const sign = (rawBody: string) => createHmac('sha256', options.secret).update(rawBody).digest('hex');
   const feeFor = (amount: Money): Money => ({ amount: Math.floor((amount.amount * feeBps + 5000) / 10000), currency: amount.currency });
+
+  /** Books a refund once (by its id) in one transaction: the refunded total never exceeds the capture. */
+  const recordRefund = db.transaction((request: { refundId: string; paymentId: string; amount: Money }): { existing: string } | { providerRef: string; body: string } => {
+    const existing = books.refund.get(request.refundId);
+    if (existing) return { existing: existing.provider_ref };
+    const row = books.charge.get(request.paymentId);
+    const charge = row ? (JSON.parse(row.charge) as ProviderCharge) : null;
+    if (!charge || charge.status === 'declined') throw new Error(`sandbox: no captured charge for payment ${request.paymentId}`);
+    const refunded = books.refundsOf.all(request.paymentId).reduce((sum, refund) => sum + (JSON.parse(refund.amount) as Money).amount, 0);
+    if (refunded + request.amount.amount > charge.amount.amount) throw new Error('sandbox: refund exceeds the captured amount');
+    const providerRef = `re_${ulid()}`;
+    const at = now().toISOString();
+    const callback: SandboxRefundCallback = { type: 'refund', deliveryId: ulid(), refundId: request.refundId, paymentId: request.paymentId, providerRef, status: 'refunded', amount: request.amount, at };
+    const body = JSON.stringify(callback);
+    books.insertRefund.run(request.refundId, request.paymentId, providerRef, JSON.stringify(request.amount), at, body);
+    if (refunded + request.amount.amount === charge.amount.amount) books.updateCharge.run(JSON.stringify({ ...charge, status: 'refunded' }), request.paymentId);
+    return { providerRef, body };
+  });
 
   const send = (rawBody: string): Promise<void> => {
     if (!deliver) return Promise.resolve();
@@ -121,8 +179,8 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
     },
     sign,
     async charge(request: ChargeRequest) {
-      const existing = charges.get(request.paymentId);
-      if (existing) return { providerRef: existing.charge.providerRef };
+      const existing = books.charge.get(request.paymentId);
+      if (existing) return { providerRef: (JSON.parse(existing.charge) as ProviderCharge).providerRef };
       const providerRef = `ch_${ulid()}`;
       const number = request.card.number.replace(/\s+/g, '');
       const declined = number === SANDBOX_CARDS.declined;
@@ -135,8 +193,6 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
         fee: declined ? { amount: 0, currency: request.amount.currency } : feeFor(request.amount),
         ...(declined ? { declineReason: 'card_declined' } : {}),
       };
-      const record: ChargeRecord = { charge, capturedAt: declined ? null : at, lastCallback: null, refunds: [] };
-      charges.set(request.paymentId, record);
       const callback: SandboxCallback = {
         deliveryId: ulid(),
         paymentId: request.paymentId,
@@ -147,29 +203,28 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
         ...(declined ? { declineReason: 'card_declined' } : {}),
         at,
       };
-      record.lastCallback = JSON.stringify(callback);
-      if (number !== SANDBOX_CARDS.lostCallback) schedule(record.lastCallback, 1 + (options.duplicates ?? 0));
+      const body = JSON.stringify(callback);
+      if (books.insertCharge.run(request.paymentId, JSON.stringify(charge), declined ? null : at, body).changes === 0) {
+        // another process charged this payment first: its charge stands
+        return { providerRef: (JSON.parse(books.charge.get(request.paymentId)!.charge) as ProviderCharge).providerRef };
+      }
+      if (number !== SANDBOX_CARDS.lostCallback) schedule(body, 1 + (options.duplicates ?? 0));
       return { providerRef };
     },
     async query(paymentId) {
-      const record = charges.get(paymentId);
-      return record ? { ...record.charge } : null;
+      const row = books.charge.get(paymentId);
+      return row ? (JSON.parse(row.charge) as ProviderCharge) : null;
+    },
+    async queryRefund(refundId) {
+      const row = books.refund.get(refundId);
+      // The sandbox pays a refund back when it accepts it; the callback only tells.
+      return row ? { refundId, paymentId: row.payment_id, providerRef: row.provider_ref, status: 'refunded', amount: JSON.parse(row.amount) as Money } : null;
     },
     async refund(request) {
-      const record = charges.get(request.paymentId);
-      if (!record || record.charge.status === 'declined') throw new Error(`sandbox: no captured charge for payment ${request.paymentId}`);
-      const existing = record.refunds.find((refund) => refund.refundId === request.refundId);
-      if (existing) return { providerRef: existing.providerRef };
-      const refunded = record.refunds.reduce((sum, refund) => sum + refund.amount.amount, 0);
-      if (refunded + request.amount.amount > record.charge.amount.amount) throw new Error('sandbox: refund exceeds the captured amount');
-      const providerRef = `re_${ulid()}`;
-      const at = now().toISOString();
-      const callback: SandboxRefundCallback = { type: 'refund', deliveryId: ulid(), refundId: request.refundId, paymentId: request.paymentId, providerRef, status: 'refunded', amount: request.amount, at };
-      const body = JSON.stringify(callback);
-      record.refunds.push({ refundId: request.refundId, providerRef, amount: request.amount, at, callback: body });
-      if (refunded + request.amount.amount === record.charge.amount.amount) record.charge = { ...record.charge, status: 'refunded' };
-      schedule(body, 1 + (options.duplicates ?? 0));
-      return { providerRef };
+      const refunded = recordRefund(request);
+      if ('existing' in refunded) return { providerRef: refunded.existing };
+      schedule(refunded.body, 1 + (options.duplicates ?? 0));
+      return { providerRef: refunded.providerRef };
     },
     verify(rawBody, signature) {
       if (!signature || !/^[0-9a-f]{64}$/i.test(signature)) return false;
@@ -177,19 +232,19 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
     },
     async settlement(day) {
       const lines: SettlementLine[] = [];
-      for (const record of charges.values()) {
-        const { charge } = record;
-        if (record.capturedAt?.startsWith(day)) lines.push({ paymentId: charge.paymentId, providerRef: charge.providerRef, kind: 'capture', amount: charge.amount, fee: charge.fee, at: record.capturedAt });
-        for (const refund of record.refunds) {
-          if (refund.at.startsWith(day)) lines.push({ paymentId: charge.paymentId, providerRef: refund.providerRef, kind: 'refund', amount: refund.amount, fee: { amount: 0, currency: refund.amount.currency }, at: refund.at });
-        }
+      for (const row of books.capturedOn.all(day, `${day}~`)) {
+        const charge = JSON.parse(row.charge) as ProviderCharge;
+        lines.push({ paymentId: charge.paymentId, providerRef: charge.providerRef, kind: 'capture', amount: charge.amount, fee: charge.fee, at: row.captured_at! });
+      }
+      for (const refund of books.refundedOn.all(day, `${day}~`)) {
+        const amount = JSON.parse(refund.amount) as Money;
+        lines.push({ paymentId: refund.payment_id, providerRef: refund.provider_ref, kind: 'refund', amount, fee: { amount: 0, currency: amount.currency }, at: refund.at });
       }
       return lines.sort((a, b) => a.at.localeCompare(b.at));
     },
     async redeliver(paymentId, times) {
-      const record = charges.get(paymentId);
-      if (!record?.lastCallback) return false;
-      const body = record.lastCallback;
+      const body = books.charge.get(paymentId)?.last_callback;
+      if (!body) return false;
       const work = (async () => {
         for (let i = 0; i < times; i++) await send(body);
       })();
@@ -198,10 +253,8 @@ export function sandboxPaymentProvider(options: SandboxOptions): SandboxProvider
       return true;
     },
     async redeliverRefund(refundId, times) {
-      let body: string | null = null;
-      for (const record of charges.values()) body ??= record.refunds.find((refund) => refund.refundId === refundId)?.callback ?? null;
-      if (!body) return false;
-      const callback = body;
+      const callback = books.refund.get(refundId)?.callback;
+      if (!callback) return false;
       const work = (async () => {
         for (let i = 0; i < times; i++) await send(callback);
       })();

@@ -1,4 +1,10 @@
-import type { Client, estypes } from '@elastic/elasticsearch';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import { Client, type estypes } from '@elastic/elasticsearch';
+
+type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>;
 import productsIndex from '../../../infra/elasticsearch/products-index.json' with { type: 'json' };
 import {
   ATTRIBUTE_SEPARATOR,
@@ -6,23 +12,32 @@ import {
   FACET_LIMITS,
   groupAttributePairs,
   normalizeSearchQuery,
+  normalizeSuggestQuery,
   PRICE_BUCKETS,
   type FacetCount,
+  type Suggestion,
   type NormalizedSearchQuery,
   type ProductSearchDocument,
   type SearchIndex,
   type SearchIndexRebuild,
   type SearchResult,
 } from '../../ports/search-index.js';
-import { documentTerms, FIELD_WEIGHTS, queryTerms, SEARCH_FIELDS, toSearchHit } from '../../search/text.js';
+import { documentHeads, documentTerms, FIELD_WEIGHTS, RANKING, SEARCH_FIELDS, toSearchHit } from '../../search/text.js';
+import { highlightTerms, MAX_TYPO_EXPANSIONS, planQuery, withTypos, zeroResultAdvice, type PlanClause, type QueryPlan, type TypoCandidate } from '../../search/query.js';
+import { entryPhrase, suggestionEntries, suggestKey } from '../../search/suggest.js';
 
 /**
  * SearchIndex on Elasticsearch. Each index follows infra/elasticsearch/products-index.json and is served
  * through an alias; a rebuild fills a new index and swaps the alias in one atomic action. Text fields
  * hold the words of src/search/text.ts (whitespace-analyzed), so matching equals the embedded engine's;
- * relevance is combined_fields (BM25F) with the same field weights. Writes carry the document revision
+ * relevance is combined_fields (BM25F) with the same field weights, multiplied as RANKING says by a
+ * function_score (heads of the category name and title, stock, sales). Writes carry the document revision
  * as an external version, so an older revision never overwrites a newer one. Projection checkpoints
  * live in the index itself (documents with a `checkpoint` field), so a swap moves them with the data.
+ * Elasticsearch has no transaction: `commit` writes the documents, then moves the checkpoint with a
+ * compare-and-set. A crash between the two leaves the documents written and the checkpoint behind; the
+ * batch is then replayed and, writes being idempotent by revision, leaves the same index (the contract
+ * test "replays a batch whose documents were written but not its checkpoint").
  */
 
 const { settings, mappings } = productsIndex.template as unknown as {
@@ -30,15 +45,86 @@ const { settings, mappings } = productsIndex.template as unknown as {
   mappings: estypes.MappingTypeMapping;
 };
 
+/** How to reach Elasticsearch: ELASTICSEARCH_URL and its security settings. */
+export interface ElasticsearchSettings {
+  /** ELASTICSEARCH_URL; user and password in it (https://user:pass@host:9200) are sent as basic auth. */
+  url: string;
+  /** ELASTICSEARCH_API_KEY: the API key's base64 `encoded` value, sent as `Authorization: ApiKey …`. */
+  apiKey?: string;
+  /** ELASTICSEARCH_CA_FILE: PEM file of the CA that signed the cluster's HTTP certificate (8.x/9.x generate one: config/certs/http_ca.crt). */
+  caFile?: string;
+  /**
+   * ELASTICSEARCH_CA_FINGERPRINT: SHA-256 fingerprint of that CA instead of the file (as Elasticsearch prints it
+   * at first start); the CA is then read from the node's chain at start and verified against it (`caFromFingerprint`).
+   */
+  caFingerprint?: string;
+}
+
+const normalFingerprint = (fingerprint: string) => fingerprint.replace(/:/g, '').toLowerCase();
+
+/**
+ * The CA certificate (PEM) with this SHA-256 fingerprint, taken from the chain the node at `url` presents.
+ * The fingerprint is a hash of the certificate itself, so the certificate found is the one configured;
+ * the client then verifies the node's chain and host name against it as against a CA file. (The client's
+ * own `caFingerprint` alone needs `rejectUnauthorized: false`, which checks neither the chain's
+ * signatures nor the host name: it is kept only as a second check.)
+ */
+export async function caFromFingerprint(url: string, fingerprint: string, timeoutMs = 10_000): Promise<string> {
+  const target = new URL(url);
+  if (target.protocol !== 'https:') throw new Error('ELASTICSEARCH_CA_FINGERPRINT needs an https:// ELASTICSEARCH_URL');
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const chain = await new Promise<PeerCertificate[]>((resolve, reject) => {
+    const socket = tlsConnect({ host, port: Number(target.port || 443), rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) }, () => {
+      const found: PeerCertificate[] = [];
+      let certificate: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+      while (certificate && Object.keys(certificate).length > 0 && !found.includes(certificate)) {
+        found.push(certificate);
+        certificate = certificate.issuerCertificate;
+      }
+      socket.end();
+      resolve(found);
+    });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS answer from ${target.host} within ${timeoutMs} ms`)));
+    socket.once('error', reject);
+  });
+  const ca = chain.find((certificate) => normalFingerprint(certificate.fingerprint256) === normalFingerprint(fingerprint));
+  if (!ca) throw new Error(`no certificate of ${target.host}'s chain has the fingerprint ELASTICSEARCH_CA_FINGERPRINT`);
+  return new X509Certificate(ca.raw).toString();
+}
+
+/** The client options for these settings (a CA fingerprint must first be resolved to its certificate: `ca`). */
+export function elasticsearchClientOptions(settings: ElasticsearchSettings, resolved: { ca?: string } = {}): ClientOptions {
+  const ca = settings.caFile ? readFileSync(settings.caFile, 'utf8') : resolved.ca;
+  return {
+    node: settings.url,
+    ...(settings.apiKey ? { auth: { apiKey: settings.apiKey } } : {}),
+    ...(ca ? { tls: { ca } } : {}),
+    ...(settings.caFingerprint ? { caFingerprint: settings.caFingerprint } : {}),
+  };
+}
+
+/** The client for ELASTICSEARCH_URL and its security settings, as the runtime builds it. */
+export async function elasticsearchClient(settings: ElasticsearchSettings, overrides: Pick<ClientOptions, 'maxRetries'> = {}): Promise<Client> {
+  const ca = settings.caFingerprint && !settings.caFile ? await caFromFingerprint(settings.url, settings.caFingerprint) : undefined;
+  return new Client({ ...elasticsearchClientOptions(settings, ca ? { ca } : {}), ...overrides });
+}
+
 export interface ElasticsearchSearchIndexOptions {
   /** The alias queries and writes go through; indices are named `<alias>-<suffix>`. */
   alias?: string;
 }
 
-/** How a product is stored: the document plus its words and attribute pair keys. */
+/**
+ * How a product is stored: the document plus its words (and its Latin words together, for the typo
+ * candidates of the term suggester), the heads of its category name and title, attribute pair keys and
+ * suggestion entries.
+ */
 interface IndexedProduct extends ProductSearchDocument {
   terms: Record<string, string>;
+  categoryHeads: string[];
+  titleHeads: string[];
   attributePairs: string[];
+  suggestEntries: string[];
 }
 
 interface CheckpointSource {
@@ -63,7 +149,10 @@ interface Aggregations {
 }
 
 const HIT_FIELDS = ['id', 'title', 'brand', 'categoryId', 'minPrice', 'maxPrice', 'currency', 'inStock', 'image'];
-const STORED_ONLY = ['terms', 'attributePairs'];
+const STORED_ONLY = ['terms', 'categoryHeads', 'titleHeads', 'attributePairs', 'suggestEntries'];
+/** Words the typo rule may expand to (the embedded engine's LATIN_TERM). */
+const LATIN_TERM = /^[a-z]{3,40}$/;
+const LISTED: estypes.QueryDslQueryContainer = { term: { status: 'listed' } };
 const BULK_CHUNK = 1000;
 const RANKED: estypes.AggregationsAggregateOrder = [{ _count: 'desc' }, { _key: 'asc' }];
 
@@ -74,10 +163,15 @@ const regexLiteral = (text: string) => text.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, 
 
 function toIndexed(doc: ProductSearchDocument): IndexedProduct {
   const words = documentTerms(doc);
+  const heads = documentHeads(doc);
+  const latin = new Set(SEARCH_FIELDS.flatMap((field) => words[field]).filter((word) => LATIN_TERM.test(word)));
   return {
     ...doc,
-    terms: Object.fromEntries(SEARCH_FIELDS.map((field) => [field, words[field].join(' ')])),
+    terms: { ...Object.fromEntries(SEARCH_FIELDS.map((field) => [field, words[field].join(' ')])), latin: [...latin].join(' ') },
+    categoryHeads: heads.category,
+    titleHeads: heads.title,
     attributePairs: Object.entries(doc.attributes).flatMap(([name, values]) => values.map((value) => pairKey(name, value))),
+    suggestEntries: suggestionEntries(doc),
   };
 }
 
@@ -93,8 +187,30 @@ const SORTS: Record<NormalizedSearchQuery['sort'], estypes.SortCombinations[]> =
  * The search request: filters every facet respects go in the query; the faceted dimensions' filters go
  * in post_filter, and each facet aggregation applies all of them except its own (multi-select).
  */
-function searchRequest(query: NormalizedSearchQuery, terms: string[]): Omit<estypes.SearchRequest, 'index'> {
-  const always: estypes.QueryDslQueryContainer[] = [{ term: { status: 'listed' } }];
+/** A clause of the plan: its best alternative (dis_max), each all of its words in the BM25F fields, times its boost. */
+function clauseQuery(clause: PlanClause): estypes.QueryDslQueryContainer {
+  return {
+    dis_max: {
+      tie_breaker: 0,
+      queries: clause.alternatives.map((alternative) => ({
+        combined_fields: {
+          query: alternative.terms.join(' '),
+          fields: SEARCH_FIELDS.map((field) => `terms.${field}^${FIELD_WEIGHTS[field]}`),
+          operator: 'and' as const,
+          boost: alternative.boost,
+        },
+      })),
+    },
+  };
+}
+
+/** Listed products matching the plan's clauses (filters aside): the probe of the zero-result advice. */
+const matchingListed = (clauses: PlanClause[]): estypes.QueryDslQueryContainer => ({ bool: { filter: [LISTED, ...clauses.map(clauseQuery)] } });
+
+function searchRequest(query: NormalizedSearchQuery, plan: QueryPlan): Omit<estypes.SearchRequest, 'index'> {
+  const head = plan.head;
+  const keyed = plan.clauses.length > 0;
+  const always: estypes.QueryDslQueryContainer[] = [LISTED];
   if (query.frontendCategoryIds?.length) always.push({ terms: { frontendCategoryIds: query.frontendCategoryIds } });
   if (query.inStock !== undefined) always.push({ term: { inStock: query.inStock } });
 
@@ -144,14 +260,31 @@ function searchRequest(query: NormalizedSearchQuery, terms: string[]): Omit<esty
   });
 
   const keyword: estypes.QueryDslQueryContainer[] =
-    terms.length > 0
-      ? [{ combined_fields: { query: terms.join(' '), fields: SEARCH_FIELDS.map((field) => `terms.${field}^${FIELD_WEIGHTS[field]}`), operator: 'and' } }]
+    keyed
+      ? [
+          {
+            function_score: {
+              // Every clause must match; the score is the sum of the clauses' (bool must sums them).
+              query: { bool: { must: plan.clauses.map(clauseQuery) } },
+              // RANKING: the score times the sum of these (a function of weight alone returns its weight).
+              functions: [
+                { weight: 1 },
+                { filter: { terms: { categoryHeads: head } }, weight: RANKING.categoryHead },
+                { filter: { terms: { titleHeads: head } }, weight: RANKING.titleHead },
+                { filter: { term: { inStock: true } }, weight: RANKING.inStock },
+                { field_value_factor: { field: 'salesCount', modifier: 'log1p', missing: 0 }, weight: RANKING.sales },
+              ],
+              score_mode: 'sum',
+              boost_mode: 'multiply',
+            },
+          },
+        ]
       : [];
   return {
     query: { bool: { filter: always, must: keyword } },
     post_filter: except(),
     aggs,
-    sort: SORTS[query.sort === 'relevance' && terms.length === 0 ? 'sales' : query.sort],
+    sort: SORTS[query.sort === 'relevance' && !keyed ? 'sales' : query.sort],
     from: (query.page - 1) * query.size,
     size: query.size,
     track_total_hits: true,
@@ -189,7 +322,12 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
   /** Creates the first index behind the alias unless it exists (concurrent starters agree on its name). */
   const ensureAlias = () =>
     (ready ??= (async () => {
-      if (await client.indices.existsAlias({ name: alias })) return;
+      if (await client.indices.existsAlias({ name: alias })) {
+        // An index made by an earlier release lacks the fields added since (strict mapping would refuse
+        // the documents): add them. A mapping update may add fields, never change one.
+        await client.indices.putMapping({ index: alias, properties: mappings.properties });
+        return;
+      }
       try {
         await client.indices.create({ index: `${alias}-initial`, settings, mappings, aliases: { [alias]: {} } });
       } catch (error) {
@@ -217,25 +355,115 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
 
   async function readCheckpoint(index: string, projection: string) {
     const response = await client.get<CheckpointSource>({ index, id: checkpointId(projection) }, { ignore: [404] });
+    // `index`: the index behind the alias that answered.
     return response.found
-      ? { position: response._source!.checkpoint.position, seqNo: response._seq_no, primaryTerm: response._primary_term }
-      : { position: 0 };
+      ? { position: response._source!.checkpoint.position, seqNo: response._seq_no, primaryTerm: response._primary_term, index: response._index }
+      : { position: 0, index: response._index };
   }
+
+  /** The index behind the alias when this client last read each projection's checkpoint (see `commit`). */
+  const readIndex = new Map<string, string>();
+
+  /**
+   * Candidates of Latin words (term suggester on `terms.latin`, Damerau-Levenshtein, sorted by frequency):
+   * `missing` asks only for words the index does not hold (the typo rule), `always` for any (corrections).
+   */
+  async function termCandidates(words: Array<{ word: string; typed: string; distance: number }>, mode: 'missing' | 'always', size: number): Promise<Map<string, TypoCandidate[]>> {
+    const found = new Map<string, TypoCandidate[]>();
+    if (words.length === 0) return found;
+    // `missing`: the analyzed word decides whether the index holds it; candidates are compared with the word as typed.
+    const held = mode === 'missing' ? await heldWords(words.map(({ word }) => word)) : new Set<string>();
+    words = words.filter(({ word }) => !held.has(word));
+    if (words.length === 0) return found;
+    const suggest = Object.fromEntries(
+      words.map(({ typed, distance }, i) => [
+        `w${i}`,
+        {
+          text: typed,
+          term: { field: 'terms.latin', analyzer: 'whitespace', suggest_mode: 'always' as const, max_edits: distance, prefix_length: 0, min_word_length: 1, sort: 'frequency' as const, string_distance: 'damerau_levenshtein' as const, size },
+        },
+      ]),
+    );
+    const response = await client.search({ index: alias, size: 0, suggest });
+    words.forEach(({ word }, i) => {
+      const entry = (response.suggest?.[`w${i}`] ?? [])[0] as { options?: Array<{ text: string; freq?: number; score: number }> } | undefined;
+      const options = (entry?.options ?? []).filter((option) => option.text !== word);
+      if (options.length > 0) found.set(word, options.map((option) => ({ term: option.text, distance: 0, frequency: option.freq ?? 0 })));
+    });
+    return found;
+  }
+
+  /** Which of these words some document holds in any field (the typo rule expands only the others). */
+  async function heldWords(words: string[]): Promise<Set<string>> {
+    const response = await client.search({
+      index: alias,
+      size: 0,
+      aggs: Object.fromEntries(words.map((word, i) => [`w${i}`, { filter: { multi_match: { query: word, fields: SEARCH_FIELDS.map((field) => `terms.${field}`) } } }])),
+    });
+    const aggregations = (response.aggregations ?? {}) as Record<string, { doc_count: number }>;
+    return new Set(words.filter((_, i) => (aggregations[`w${i}`]?.doc_count ?? 0) > 0));
+  }
+
+  const planOf = async (q: string, synonyms: string[][] | undefined) => {
+    const plan = planQuery(q, synonyms);
+    const typos = plan.clauses.flatMap((clause) => (clause.typo ? [clause.typo] : []));
+    return withTypos(plan, await termCandidates(typos, 'missing', MAX_TYPO_EXPANSIONS));
+  };
+  const anyListed = async (query: estypes.QueryDslQueryContainer) => (await client.count({ index: alias, query })).count > 0;
 
   return {
     async search(query) {
       const normalized = normalizeSearchQuery(query);
-      const terms = queryTerms(normalized.q);
       await ensureAlias();
-      const response = await client.search<ProductSearchDocument, Aggregations>({ index: alias, ...searchRequest(normalized, terms) });
+      const plan = await planOf(normalized.q, normalized.synonyms);
+      const terms = highlightTerms(plan);
+      const response = await client.search<ProductSearchDocument, Aggregations>({ index: alias, ...searchRequest(normalized, plan) });
       const total = response.hits.total;
-      return {
+      const page: SearchResult = {
         total: typeof total === 'number' ? total : (total?.value ?? 0),
         page: normalized.page,
         size: normalized.size,
         hits: response.hits.hits.map((hit) => toSearchHit(hit._source!, terms)),
         facets: facetsOf(normalized, response.aggregations!),
       };
+      if (page.total > 0 || plan.clauses.length === 0) return page;
+      const advice = await zeroResultAdvice(plan, {
+        clauseMatches: (clause) => anyListed(matchingListed([clause])),
+        correction: async (word, distance) => (await termCandidates([{ word, typed: word, distance }], 'always', 1)).get(word)?.[0]?.term ?? null,
+        finds: async (q) => {
+          const candidate = await planOf(q, normalized.synonyms);
+          return candidate.clauses.length > 0 && anyListed(matchingListed(candidate.clauses));
+        },
+      });
+      return { ...page, ...advice };
+    },
+
+    async suggest(query) {
+      const { q, size } = normalizeSuggestQuery(query);
+      const prefix = suggestKey(q);
+      if (prefix === '') return [];
+      await ensureAlias();
+      // A phrase has up to three keys that may all start with the prefix: ask for three buckets per answer.
+      const response = await client.search<unknown, { entries: { buckets: Array<Bucket & { sales: { value: number } }> } }>({
+        index: alias,
+        size: 0,
+        query: { bool: { filter: [LISTED, { prefix: { suggestEntries: prefix } }] } },
+        aggs: {
+          entries: {
+            terms: { field: 'suggestEntries', include: `${regexLiteral(prefix)}.*`, size: size * 3, order: [{ sales: 'desc' }, { _count: 'desc' }, { _key: 'asc' }] },
+            aggs: { sales: { sum: { field: 'salesCount' } } },
+          },
+        },
+      });
+      const seen = new Set<string>();
+      const suggestions: Suggestion[] = [];
+      for (const bucket of response.aggregations!.entries.buckets) {
+        const text = entryPhrase(bucket.key);
+        if (seen.has(text)) continue;
+        seen.add(text);
+        suggestions.push({ text, products: bucket.doc_count, sales: bucket.sales.value });
+      }
+      return suggestions.slice(0, size);
     },
 
     async get(id) {
@@ -261,13 +489,17 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
 
     async checkpoint(projection) {
       await ensureAlias();
-      return (await readCheckpoint(alias, projection)).position;
+      const stored = await readCheckpoint(alias, projection);
+      readIndex.set(projection, stored.index);
+      return stored.position;
     },
 
     async commit(projection, upserts, removals, from, to) {
       await ensureAlias();
       const stored = await readCheckpoint(alias, projection);
-      if (stored.position !== from) throw new CheckpointMoved(projection, from, stored.position);
+      // A writer that read its checkpoint before a rebuild's alias swap must not write into the new index.
+      const expected = readIndex.get(projection);
+      if (stored.position !== from || (expected !== undefined && expected !== stored.index)) throw new CheckpointMoved(projection, from, stored.position);
       await bulk(alias, upserts, removals, false);
       try {
         await client.index({
@@ -285,6 +517,14 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
 
     async beginRebuild(): Promise<SearchIndexRebuild> {
       await ensureAlias();
+      // An index of ours the alias does not point to is what an interrupted rebuild left behind: drop it first
+      // (one rebuild at a time). The pattern also matches other aliases' indices that start with ours: skip those.
+      const ours = new RegExp(`^${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[a-z0-9]+$`);
+      const existing = await client.indices.get({ index: `${alias}-*` });
+      const leftovers = Object.entries(existing)
+        .filter(([name, state]) => ours.test(name) && !(state.aliases && alias in state.aliases))
+        .map(([name]) => name);
+      if (leftovers.length > 0) await client.indices.delete({ index: leftovers });
       const index = `${alias}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
       await client.indices.create({ index, settings: { ...settings, refresh_interval: '-1' }, mappings });
       return {

@@ -2,17 +2,9 @@ import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { accountPolicy, accountStream } from '../../domain/accounts/account-ids.js';
-import type { TransferCause, TransferLeg } from '../../domain/accounts/account.js';
+import { BalanceLimitExceeded, type TransferLeg, type TransferRequest } from '../../domain/accounts/account.js';
 
-export interface TransferRequest {
-  /** Deterministic, derived from the cause (e.g. `payment-<id>-capture`): posting it again changes nothing. */
-  transferId: string;
-  from: string;
-  to: string;
-  amount: number;
-  currency: string;
-  cause: TransferCause;
-}
+export type { TransferRequest } from '../../domain/accounts/account.js';
 
 export interface TransferResult {
   transferId: string;
@@ -22,7 +14,9 @@ export interface TransferResult {
 /**
  * Posts a double-entry transfer: debits `from` (refused with INSUFFICIENT_FUNDS when that account may
  * not go negative), then credits `to`. Both legs are idempotent by transfer id, so a retry after a crash
- * between them completes the transfer; reconciliation lists a transfer missing its credit leg.
+ * between them completes the transfer; reconciliation lists a transfer missing its credit leg. A credit the
+ * destination would refuse (its balance would pass Number.MAX_SAFE_INTEGER) is refused before the debit,
+ * so a refused transfer leaves no half behind.
  */
 export async function postTransfer(deps: Pick<Deps, 'handlers' | 'clock'>, request: TransferRequest, metadata: EventMetadata = {}): Promise<TransferResult> {
   const fromPolicy = accountPolicy(request.from, request.currency);
@@ -42,6 +36,8 @@ export async function postTransfer(deps: Pick<Deps, 'handlers' | 'clock'>, reque
     cause: request.cause,
     at,
   });
+  const { state: destination } = await deps.handlers.account.load(accountStream(request.to));
+  if (!destination.posted.has(request.transferId) && !Number.isSafeInteger(destination.balance + request.amount)) throw new BalanceLimitExceeded(request.to, destination.balance, request.amount);
   await deps.handlers.account.handle(accountStream(request.from), { type: 'Debit', leg: leg(request.from, request.to), allowNegative: fromPolicy.allowNegative }, { metadata, maxAttempts: 50 });
   const credited = await deps.handlers.account.handle(accountStream(request.to), { type: 'Credit', leg: leg(request.to, request.from) }, { metadata, maxAttempts: 50 });
   return { transferId: request.transferId, position: credited.position };

@@ -6,7 +6,7 @@ import { lookupSku } from '../catalog/lookups.js';
 import { cartStore, isCartToken, newCartToken, type CartOwner } from './cart-store.js';
 
 /**
- * Cart operations (API.md "Cart"). Whose cart: a signed-in user's, or a guest's named by the token the
+ * Cart operations (docs/api.md "Cart"). Whose cart: a signed-in user's, or a guest's named by the token the
  * server issued (`X-Cart-Token`). Current prices and availability come from the catalog view.
  */
 export type CartHolder = { userId: string } | { cartToken: string | undefined };

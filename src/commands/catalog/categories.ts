@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
-import { ConflictError, NotFoundError } from '../../kernel/errors.js';
+import { ConflictError, NotFoundError, VersionConflict } from '../../kernel/errors.js';
 import { categoryStream, CATEGORY_ROOT, type ActiveCategory, type Category } from '../../domain/catalog/category.js';
 import { normalizeName, type AttributeKind, type AttributeTemplate } from '../../domain/catalog/attributes.js';
 import { CATEGORIES, type CategoryDoc } from '../../projections/catalog/documents.js';
@@ -80,16 +80,17 @@ export async function changeCategory(
  * Deletes a leaf category that no product is filed under. The counts come from the catalog view once
  * it has caught up with the store (a child created in the same instant could slip through: documented).
  */
-export async function deleteCategory(deps: Deps, input: { categoryId: string }, metadata: EventMetadata): Promise<{ position: number }> {
+export async function deleteCategory(deps: Deps, input: { categoryId: string; expectedVersion?: number | undefined }, metadata: EventMetadata): Promise<{ position: number }> {
   const stream = categoryStream(input.categoryId);
-  const { state } = await deps.handlers.category.load(stream);
+  const { state, revision } = await deps.handlers.category.load(stream);
   if (state.status !== 'active') throw new NotFoundError('category');
+  if (input.expectedVersion !== undefined && input.expectedVersion !== revision) throw new VersionConflict(input.expectedVersion, revision);
   await deps.projections.waitFor(await deps.store.headPosition(), 2000, ['catalog']);
   const doc = await deps.views.get<CategoryDoc>(CATEGORIES, input.categoryId);
   const result = await deps.handlers.category.handle(
     stream,
     { type: 'DeleteCategory', childCount: doc?.childCount ?? 0, productCount: doc?.productCount ?? 0, at: at(deps) },
-    { metadata },
+    { metadata, ...(input.expectedVersion === undefined ? {} : { expectedRevision: input.expectedVersion }) },
   );
   await releaseUnique(deps, siblingName(state.parentId, state.name), input.categoryId, metadata);
   return { position: result.position };

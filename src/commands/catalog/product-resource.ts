@@ -7,6 +7,8 @@ export interface SkuResource extends Sku {
   onHand: number;
   reserved: number;
   available: number;
+  /** The SKU's stock version (its inventory stream revision; -1 before any stock): If-Match of a stock change. */
+  stockVersion: number;
 }
 
 /** A product as the admin routes answer it (from a command's own state, so it is never stale). */
@@ -25,6 +27,7 @@ export interface ProductResource {
   attributes: Record<string, string>;
   skus: SkuResource[];
   takeStockAt: ActiveProduct['takeStockAt'];
+  shippingTemplateId: string | null;
   currentSnapshotId: string;
   listedAt: string | null;
   createdAt: string;
@@ -32,7 +35,15 @@ export interface ProductResource {
   version: number;
 }
 
-export function productView(product: ActiveProduct, version: number, stock: (skuId: string) => { onHand: number; reserved: number }): ProductResource {
+export interface SkuStock {
+  onHand: number;
+  reserved: number;
+  version: number;
+}
+
+const NO_STOCK: SkuStock = { onHand: 0, reserved: 0, version: -1 };
+
+export function productView(product: ActiveProduct, version: number, stock: (skuId: string) => SkuStock | null | undefined): ProductResource {
   return {
     id: product.productId,
     merchantId: product.merchantId,
@@ -46,10 +57,11 @@ export function productView(product: ActiveProduct, version: number, stock: (sku
     keyAttributes: product.keyAttributes,
     attributes: product.generalAttributes,
     skus: product.skus.map((sku) => {
-      const { onHand, reserved } = stock(sku.skuId);
-      return { ...sku, id: sku.skuId, onHand, reserved, available: onHand - reserved };
+      const { onHand, reserved, version: stockVersion } = stock(sku.skuId) ?? NO_STOCK;
+      return { ...sku, id: sku.skuId, onHand, reserved, available: onHand - reserved, stockVersion };
     }),
     takeStockAt: product.takeStockAt,
+    shippingTemplateId: product.shippingTemplateId ?? null,
     currentSnapshotId: product.currentSnapshotId,
     listedAt: product.listedAt,
     createdAt: product.createdAt,
@@ -60,10 +72,10 @@ export function productView(product: ActiveProduct, version: number, stock: (sku
 
 /** The product with the stock read from each SKU's inventory stream. */
 export async function productResource(deps: Deps, product: ActiveProduct, version: number): Promise<ProductResource> {
-  const stock = new Map<string, { onHand: number; reserved: number }>();
+  const stock = new Map<string, SkuStock>();
   for (const sku of product.skus) {
-    const { state } = await deps.handlers.inventory.load(inventoryStream(sku.skuId));
-    stock.set(sku.skuId, state.status === 'tracked' ? { onHand: state.onHand, reserved: state.reserved } : { onHand: 0, reserved: 0 });
+    const { state, revision } = await deps.handlers.inventory.load(inventoryStream(sku.skuId));
+    stock.set(sku.skuId, state.status === 'tracked' ? { onHand: state.onHand, reserved: state.reserved, version: revision } : { ...NO_STOCK, version: revision });
   }
-  return productView(product, version, (skuId) => stock.get(skuId) ?? { onHand: 0, reserved: 0 });
+  return productView(product, version, (skuId) => stock.get(skuId));
 }

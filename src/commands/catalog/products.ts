@@ -11,12 +11,14 @@ import { categoryChain, ownProduct, ownSku, referencedBrand, resolveMerchant, te
 import { releaseAll, reserveUnique, type UniqueValue } from './uniqueness.js';
 import { productResource, type ProductResource } from './product-resource.js';
 import { SKUS } from '../../projections/catalog/documents.js';
+import { requireMerchantTemplate } from '../shipping/templates.js';
 
 export interface NewSku {
   skuCode: string;
   salesAttributes?: AttributeValues;
   price: Money;
   stock: number;
+  weightGrams?: number;
 }
 
 /** The body of POST /admin/products: SKU-first (title, categoryId, brandId, attributes) or under a platform SPU (spuId). */
@@ -33,6 +35,7 @@ export interface CreateProductInput {
   skus: NewSku[];
   status?: 'draft' | 'listed';
   takeStockAt?: TakeStockAt;
+  shippingTemplateId?: string;
 }
 
 /** Where ids come from: fresh ulids over HTTP; derived from the job and row in a bulk upload, so a resumed job re-creates nothing. */
@@ -69,7 +72,14 @@ export async function createProduct(
   const at = deps.clock.now().toISOString();
   const definition = input.spuId ? await underSpu(deps, input.spuId, input.attributes ?? {}) : await skuFirst(deps, input);
   const { productId } = ids;
-  const skus = input.skus.map((sku) => ({ skuId: ids.skuId(sku.skuCode), skuCode: sku.skuCode, salesAttributes: sku.salesAttributes ?? {}, price: sku.price }));
+  const skus = input.skus.map((sku) => ({
+    skuId: ids.skuId(sku.skuCode),
+    skuCode: sku.skuCode,
+    salesAttributes: sku.salesAttributes ?? {},
+    price: sku.price,
+    ...(sku.weightGrams !== undefined ? { weightGrams: sku.weightGrams } : {}),
+  }));
+  if (input.shippingTemplateId !== undefined) await requireMerchantTemplate(deps, merchantId, input.shippingTemplateId, 'shippingTemplateId');
   const command: Extract<ProductCommand, { type: 'CreateProduct' }> = {
     type: 'CreateProduct',
     productId,
@@ -84,6 +94,7 @@ export async function createProduct(
     generalAttributes: definition.generalAttributes,
     skus,
     takeStockAt: input.takeStockAt ?? 'order',
+    ...(input.shippingTemplateId !== undefined ? { shippingTemplateId: input.shippingTemplateId } : {}),
     status: input.status ?? 'draft',
     templates: definition.templates,
     at,
@@ -210,6 +221,7 @@ export async function editProductInfo(
   metadata: EventMetadata,
 ): Promise<ProductCommandResult> {
   const { product } = await ownProduct(deps, actor, input.productId);
+  if (input.changes.shippingTemplateId) await requireMerchantTemplate(deps, product.merchantId, input.changes.shippingTemplateId, 'shippingTemplateId');
   const templates = input.changes.generalAttributes ? templatesOf(await categoryChain(deps, product.category.id)) : [];
   const result = await deps.handlers.product.handle(
     productStream(input.productId),
@@ -263,7 +275,7 @@ export interface StockResult {
 export async function changeStock(
   deps: Deps,
   actor: CatalogActor,
-  input: { skuId: string; change: { set: number } | { delta: number } },
+  input: { skuId: string; change: { set: number } | { delta: number }; expectedVersion?: number | undefined },
   metadata: EventMetadata,
 ): Promise<StockResult> {
   const { sku } = await ownSku(deps, actor, input.skuId);
@@ -271,7 +283,8 @@ export async function changeStock(
   const command = 'set' in input.change
     ? { type: 'SetStock' as const, skuId: sku.id, productId: sku.productId, onHand: input.change.set, at }
     : { type: 'AdjustStock' as const, delta: input.change.delta, at };
-  const result = await deps.handlers.inventory.handle(inventoryStream(sku.id), command, { metadata });
+  // If-Match: the stock version (the SKU's inventory stream revision) the client last saw; stale → 412.
+  const result = await deps.handlers.inventory.handle(inventoryStream(sku.id), command, { metadata, ...(input.expectedVersion === undefined ? {} : { expectedRevision: input.expectedVersion }) });
   const state = result.state;
   const onHand = state.status === 'tracked' ? state.onHand : 0;
   const reserved = state.status === 'tracked' ? state.reserved : 0;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PRODUCT_CURRENCY, TAKE_STOCK_AT } from '../../domain/catalog/product.js';
+import { MAX_SKU_WEIGHT_GRAMS, PRODUCT_CURRENCY, TAKE_STOCK_AT } from '../../domain/catalog/product.js';
+import { MAX_PRICE_MINOR, MAX_STOCK } from '../../kernel/limits.js';
 
 /**
  * Input schemas shared by the HTTP routes and the bulk upload (a bulk row is checked exactly as the
@@ -17,13 +18,13 @@ export const AttributeValuesSchema = z
 
 export const PriceSchema = z
   .object({
-    amount: z.number().int('must be an integer number of minor units (fen)').positive('must be greater than 0').max(1_000_000_000_00, 'too large'),
+    amount: z.number().int('must be an integer number of minor units (fen)').positive('must be greater than 0').max(MAX_PRICE_MINOR, `must be at most ${MAX_PRICE_MINOR} (fen)`),
     currency: z.literal(PRODUCT_CURRENCY, `prices are in ${PRODUCT_CURRENCY}`),
   })
   .strict()
   .openapi('Price', { description: 'integer minor units (fen), CNY', example: { amount: 1999, currency: 'CNY' } });
 
-export const StockSchema = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(1_000_000_000, 'too large');
+export const StockSchema = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(MAX_STOCK, `must be at most ${MAX_STOCK}`);
 
 export const SkuCodeSchema = z
   .string()
@@ -42,6 +43,13 @@ export const NewSkuSchema = z
     salesAttributes: AttributeValuesSchema.optional().openapi({ description: "exactly the category's sales attributes (every one, allowed values only)" }),
     price: PriceSchema,
     stock: StockSchema.openapi({ description: 'initial units on hand' }),
+    weightGrams: z
+      .number()
+      .int('must be an integer number of grams')
+      .min(1, 'must be at least 1 gram')
+      .max(MAX_SKU_WEIGHT_GRAMS, `at most ${MAX_SKU_WEIGHT_GRAMS} grams`)
+      .optional()
+      .openapi({ description: 'shipping weight in grams (templates that charge by weight); absent: weighs nothing' }),
   })
   .strict()
   .openapi('NewSku');
@@ -57,6 +65,7 @@ const productFields = {
   skus: z.array(NewSkuSchema).min(1, 'a product needs at least one SKU').max(200, 'at most 200 SKUs'),
   status: z.enum(['draft', 'listed']).optional().openapi({ description: 'default draft' }),
   takeStockAt: z.enum(TAKE_STOCK_AT).optional().openapi({ description: "when an order takes stock: at order time (default) or at payment" }),
+  shippingTemplateId: IdSchema.optional().openapi({ description: "one of the merchant's shipping templates; absent: the merchant's default template" }),
 };
 
 type ProductFields = { spuId?: string; title?: string; categoryId?: string; brandId?: string };

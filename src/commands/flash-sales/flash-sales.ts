@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
-import { NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { NotFoundError, ValidationError, VersionConflict } from '../../kernel/errors.js';
 import type { Money } from '../../domain/shared/money.js';
 import { available, inventoryStream } from '../../domain/inventory/inventory.js';
 import { productStream } from '../../domain/catalog/product.js';
@@ -85,12 +85,14 @@ export async function createFlashSale(deps: Deps, input: CreateFlashSaleInput, m
 }
 
 /** Ends a sale now (admin): the gate closes and its SKU sells at its own price again. */
-export async function endFlashSale(deps: Deps, flashSaleId: string, metadata: EventMetadata): Promise<{ sale: FlashSaleResource; position: number }> {
+export async function endFlashSale(deps: Deps, flashSaleId: string, metadata: EventMetadata, expectedVersion?: number): Promise<{ sale: FlashSaleResource; position: number }> {
   const at = deps.clock.now().toISOString();
-  const { state } = await loadSale(deps, flashSaleId);
+  const { state, revision } = await loadSale(deps, flashSaleId);
+  // If-Match: checked before the schedule is touched, and again by the sale's own append.
+  if (expectedVersion !== undefined && expectedVersion !== revision) throw new VersionConflict(expectedVersion, revision);
   const schedule = await deps.handlers.skuFlashSales.handle(skuFlashSalesStream(state.skuId), { type: 'EndScheduledFlashSale', flashSaleId, at }, { metadata, maxAttempts: 20 });
   forgetSchedule(deps, state.skuId);
-  const ended = await deps.handlers.flashSale.handle(flashSaleStream(flashSaleId), { type: 'EndFlashSale', at }, { metadata });
+  const ended = await deps.handlers.flashSale.handle(flashSaleStream(flashSaleId), { type: 'EndFlashSale', at }, { metadata, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   return { sale: await resource(deps, ended.state as Extract<FlashSale, { status: 'active' }>, ended.revision), position: Math.max(schedule.position, ended.position) };
 }
 

@@ -5,7 +5,7 @@ import { inventoryStream, OutOfStock } from '../../domain/inventory/inventory.js
 import { flashSaleStream, holdsOf, runningSale, skuFlashSalesStream, tokensLeft, type ScheduledFlashSale, type SkuFlashSales } from '../../domain/flash-sales/flash-sale.js';
 
 /**
- * The flash-sale gate (DESIGN.md §5, seed 秒杀 "redis 扣减库存"): while a sale runs on a SKU, every checkout
+ * The flash-sale gate (docs/design.md §5, seed 秒杀 "redis 扣减库存"): while a sale runs on a SKU, every checkout
  * line of that SKU first takes `quantity` tokens from an atomic counter in KeyValue (`takeTokens`: memory,
  * or a Lua script on Redis). When too few are left the buyer is refused with OUT_OF_STOCK at once, without
  * touching the event store; so the inventory stream sees only as many buyers as the sale has units. An

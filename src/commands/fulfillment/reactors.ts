@@ -16,7 +16,8 @@ const reactorMetadata = (event: RecordedEvent): EventMetadata => ({
   ...(event.metadata.correlationId ? { correlationId: event.metadata.correlationId } : {}),
 });
 
-const isShipmentOutcome = (event: RecordedEvent) => event.streamId.startsWith('shipment-') && (event.type === 'ShipmentDelivered' || event.type === 'ShipmentFailed');
+const isShipmentOutcome = (event: RecordedEvent) =>
+  event.streamId.startsWith('shipment-') && (event.type === 'ShipmentDelivered' || event.type === 'ShipmentFailed' || event.type === 'ShipmentReturned');
 const isRefundEvent = (event: RecordedEvent) => event.streamId.startsWith('refund-') || (event.streamId.startsWith('order-') && event.type === 'OrderRefundRequested');
 const isOrderCompleted = (event: RecordedEvent) => event.streamId.startsWith('order-') && event.type === 'OrderCompleted';
 
@@ -35,7 +36,7 @@ function guarded(deps: Deps, name: string, handles: (event: RecordedEvent) => bo
   };
 }
 
-/** A carrier's outcome reaches the order (delivered, or failed → automatic refund), at least once. */
+/** A carrier's outcome reaches the order (delivered, or failed → automatic refund; returned → back to stock), at least once. */
 export const shipmentFollowUps = (deps: Deps) =>
   guarded(deps, 'fulfillment-follow-ups', isShipmentOutcome, (event) => followUpShipment(deps, (event.data as { shipmentId: string }).shipmentId, reactorMetadata(event)));
 

@@ -129,7 +129,7 @@ export async function recordOutcome(deps: FulfillmentDeps, shipmentId: string, o
   try {
     await deps.handlers.shipment.handle(
       shipmentStream(shipmentId),
-      outcome === 'delivered' ? { type: 'RecordDelivered', at } : { type: 'RecordFailed', reason: reason ?? 'carrier_failed', at },
+      outcome === 'delivered' ? { type: 'RecordDelivered', at } : outcome === 'returned' ? { type: 'RecordReturned', at } : { type: 'RecordFailed', reason: reason ?? 'carrier_failed', at },
       { metadata, maxAttempts: 20 },
     );
   } catch (error) {
@@ -148,8 +148,13 @@ export async function followUpShipment(deps: FulfillmentDeps, shipmentId: string
   const stream = orderStream(shipment.orderId);
   if (shipment.status === 'delivered') {
     await deps.handlers.order.handle(stream, { type: 'DeliverOrder', shipmentId, at: shipment.deliveredAt! }, { metadata, maxAttempts: 20 });
-  } else if (shipment.status === 'failed') {
-    await deps.handlers.order.handle(stream, { type: 'FailFulfillment', shipmentId, reason: shipment.failureReason ?? 'failed', at: shipment.failedAt! }, { metadata, maxAttempts: 20 });
+  } else if (shipment.status === 'failed' || shipment.status === 'returned') {
+    // Once a return refund closed the order (fulfilment `returned`), the failure has nothing left to change there.
+    const { state: current } = await deps.handlers.order.load(stream);
+    if (current.status !== 'none' && current.fulfillmentStatus === 'shipped') {
+      await deps.handlers.order.handle(stream, { type: 'FailFulfillment', shipmentId, reason: shipment.failureReason ?? 'failed', at: shipment.failedAt! }, { metadata, maxAttempts: 20 });
+    }
+    if (shipment.status === 'returned') await restockReturnedParcel(deps, shipment, metadata);
     // FailedFulfillmentRefundOrderService: everything still refundable goes back, automatically.
     const { state: order } = await deps.handlers.order.load(stream);
     if (order.status === 'none' || order.status === 'closed') return;
@@ -165,9 +170,30 @@ export async function followUpShipment(deps: FulfillmentDeps, shipmentId: string
   }
 }
 
+/**
+ * The parcel of a failed delivery is back: every unit of the order returns to stock, one RestockReturn
+ * per SKU keyed by `returned-<shipmentId>` (the inventory remembers the key, so a duplicate callback or a
+ * re-run of this follow-up adds nothing).
+ */
+async function restockReturnedParcel(deps: FulfillmentDeps, shipment: ActiveShipment, metadata: EventMetadata): Promise<void> {
+  const { state: order } = await deps.handlers.order.load(orderStream(shipment.orderId));
+  if (order.status === 'none') return;
+  const bySku = new Map<string, number>();
+  for (const item of order.items) bySku.set(item.skuId, (bySku.get(item.skuId) ?? 0) + item.quantity);
+  const at = shipment.returnedAt ?? deps.clock.now().toISOString();
+  for (const [skuId, quantity] of [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    try {
+      await inventoryCommand(deps, skuId, { type: 'RestockReturn', refundId: `returned-${shipment.shipmentId}`, quantity, at }, metadata);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      deps.logger.warn({ err: error, shipmentId: shipment.shipmentId, skuId }, 'a returned parcel could not go back to stock');
+    }
+  }
+}
+
 const CallbackSchema = z.object({
   shipmentId: z.string().min(1).max(100),
-  status: z.enum(['delivered', 'failed']),
+  status: z.enum(['delivered', 'failed', 'returned']),
   reason: z.string().max(200).optional(),
 });
 
@@ -180,13 +206,20 @@ export async function receiveFulfillmentCallback(deps: FulfillmentDeps, provider
 }
 
 /** Completes a delivered order (customer: owner only) and issues the coins it earned. */
-export async function completeOrder(deps: FulfillmentDeps, actor: Actor | null, orderId: string, metadata: EventMetadata, now = deps.clock.now()): Promise<{ order: ActiveOrder; revision: number; position: number }> {
+export async function completeOrder(
+  deps: FulfillmentDeps,
+  actor: Actor | null,
+  orderId: string,
+  metadata: EventMetadata,
+  now = deps.clock.now(),
+  expectedVersion?: number,
+): Promise<{ order: ActiveOrder; revision: number; position: number }> {
   const { state } = await deps.handlers.order.load(orderStream(orderId));
   if (state.status === 'none' || (actor && actor.role !== 'admin' && state.userId !== actor.id)) throw new NotFoundError('order');
   const result = await deps.handlers.order.handle(
     orderStream(orderId),
     { type: 'CompleteOrder', by: actor ? 'customer' : 'auto', autoCompleteAfterDays: deps.config.BAZAAR_AUTO_COMPLETE_DAYS, coinsEarnBps: deps.config.BAZAAR_COINS_EARN_BPS, coinsPerCny: deps.config.BAZAAR_COINS_PER_CNY, at: now.toISOString() },
-    { metadata, maxAttempts: 20 },
+    { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) },
   );
   for (const event of result.events) for (const transfer of plannedTransfers(event)) await postTransfer(deps, transfer, metadata);
   return { order: result.state as ActiveOrder, revision: result.revision, position: result.position };

@@ -5,7 +5,7 @@ import { forkForReservations, inventoryStream, type Inventory, type InventoryCom
 
 /**
  * Reservation commands on `inventory-<skuId>`. A popular SKU is a hot stream, so commands on one stream are
- * queued in-process (DESIGN.md §7) and never conflict with each other. While one append is in flight the
+ * queued in-process (docs/design.md §7) and never conflict with each other. While one append is in flight the
  * queue fills; the ReserveStock commands waiting at its head are then decided together and appended at
  * once, so a flash sale's buyers share appends instead of waiting for one each. A conflict with another
  * process is retried by the command handler (more attempts than the default, as the stream is hot).

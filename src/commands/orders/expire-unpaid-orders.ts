@@ -10,7 +10,7 @@ import { expireOrder, loadOrder, releaseCancelled } from './orders.js';
 import { every, type Periodic } from '../../kernel/periodic.js';
 
 /**
- * The payment time-out reactor (DESIGN.md §5). Each sweep:
+ * The payment time-out reactor (docs/design.md §5). Each sweep:
  * 1. cancels the pending orders past `expiresAt` (order view, oldest expiry first; reason
  *    payment_timeout), giving back their stock and promotion share;
  * 2. goes through what orders still hold past their expiry (the `order_holds` view): an order that was

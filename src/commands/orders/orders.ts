@@ -45,10 +45,19 @@ export async function releaseCancelled(deps: Deps, order: ActiveOrder, metadata:
   await deps.handlers.payOrder.handle(payOrderStream(order.payOrderId), { type: 'RecordOrderCancelled', orderId: order.orderId, at }, { metadata, maxAttempts: 20 });
 }
 
-async function run(deps: Deps, orderId: string, command: OrderCommand, metadata: EventMetadata, payOrderId: string | null, allowed?: (order: ActiveOrder) => boolean): Promise<OrderCommandResult> {
+async function run(
+  deps: Deps,
+  orderId: string,
+  command: OrderCommand,
+  metadata: EventMetadata,
+  payOrderId: string | null,
+  allowed?: (order: ActiveOrder) => boolean,
+  expectedVersion?: number,
+): Promise<OrderCommandResult> {
   const loaded = await loadOrder(deps, orderId, payOrderId, metadata);
   if (!loaded || (allowed && !allowed(loaded.order))) throw new NotFoundError('order');
-  const result = await deps.handlers.order.handle(orderStream(orderId), command, { metadata, maxAttempts: 20 });
+  // If-Match (expectedVersion): the order's revision the client last saw; stale → VersionConflict (412).
+  const result = await deps.handlers.order.handle(orderStream(orderId), command, { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   const order = result.state as ActiveOrder;
   // Also when the order was already cancelled: a retry finishes what a crash left undone.
   if (order.status === 'cancelled') await releaseCancelled(deps, order, metadata);
@@ -56,11 +65,11 @@ async function run(deps: Deps, orderId: string, command: OrderCommand, metadata:
 }
 
 /** POST /orders/:id/cancel: the owner or an admin, only while pending_payment (else INVALID_STATE_TRANSITION); another customer's order is 404. */
-export async function cancelOrder(deps: Deps, actor: Actor, orderId: string, metadata: EventMetadata): Promise<OrderCommandResult> {
+export async function cancelOrder(deps: Deps, actor: Actor, orderId: string, metadata: EventMetadata, expectedVersion?: number): Promise<OrderCommandResult> {
   const reason = actor.role === 'admin' ? 'admin' : 'customer';
   const view = await deps.views.get<OrderView>(ORDERS, orderId);
   const owns = (order: ActiveOrder) => actor.role === 'admin' || order.userId === actor.id;
-  return run(deps, orderId, { type: 'CancelOrder', reason, at: deps.clock.now().toISOString() }, metadata, view?.payOrderId ?? null, owns);
+  return run(deps, orderId, { type: 'CancelOrder', reason, at: deps.clock.now().toISOString() }, metadata, view?.payOrderId ?? null, owns, expectedVersion);
 }
 
 /** The payment time-out (refused before expiresAt). */

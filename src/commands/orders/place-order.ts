@@ -18,9 +18,12 @@ import { releaseAll, reserveAll, type StockHold } from '../inventory/reservation
 import { defaultFraudRules, screen, type FraudRule } from './anti-fraud.js';
 import { returnPromotion } from '../promotions/promotions.js';
 import { admit as admitToFlashSales, runningFlashSale } from '../flash-sales/gate.js';
+import { merchantShippingFee } from '../shipping/fees.js';
+import { addressProvince } from '../../domain/shipping/provinces.js';
+import { removeOrderedFromCart } from '../carts/checkout.js';
 
 /**
- * Checkout (seed 创单核心逻辑, DESIGN.md §5): validate the user, the products, the prices, the promotion,
+ * Checkout (seed 创单核心逻辑, docs/design.md §5): validate the user, the products, the prices, the promotion,
  * anti-fraud and stock → reserve stock per SKU (keyed by order id, expiring with the payment time-out)
  * → take the promotion budget → append the pay order (the commit point: it holds every order) and its
  * orders (one per merchant) in one multi-stream append → answer. A step that fails gives back what the
@@ -101,9 +104,16 @@ interface PricedLine {
 /** Validation steps shared by checkout and its preview: user, products, prices, promotion. Throws on the first failing step. */
 export async function priceCheckout(
   deps: Deps,
-  input: Pick<PlaceOrderInput, 'userId' | 'items' | 'promotionCode'> & { checkPrices?: boolean },
+  input: Pick<PlaceOrderInput, 'userId' | 'items' | 'promotionCode'> & { checkPrices?: boolean; shippingAddress?: Address | null },
   at: string,
-): Promise<{ lines: PricedLine[]; groups: Array<{ merchantId: string; lines: PricedLine[]; subtotal: number }>; subtotal: number; discount: number; promotion: ActivePromotion | null }> {
+): Promise<{
+  lines: PricedLine[];
+  groups: Array<{ merchantId: string; lines: PricedLine[]; subtotal: number; shipping: number }>;
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  promotion: ActivePromotion | null;
+}> {
   // 1. the user
   const { state: user } = await deps.handlers.user.load(userStream(input.userId));
   if (user.status !== 'active') throw new ForbiddenError('only an active account can place orders');
@@ -169,7 +179,16 @@ export async function priceCheckout(
     if (refused) throw refused;
     promotion = state as ActivePromotion;
   }
-  return { lines, groups, subtotal, discount, promotion };
+
+  // shipping: each merchant's templates, on that merchant's goods subtotal and the address's province (src/commands/shipping/fees.ts)
+  const shipped = [];
+  for (const group of groups) {
+    const shippedLines = group.lines.map(({ line, product, sku }) => ({ product, sku, quantity: line.quantity }));
+    const fee = await merchantShippingFee(deps, group.merchantId, shippedLines, { orderSubtotal: group.subtotal, province: addressProvince(input.shippingAddress) });
+    shipped.push({ ...group, shipping: fee });
+  }
+  const shipping = shipped.reduce((total, group) => total + group.shipping, 0);
+  return { lines, groups: shipped, subtotal, discount, shipping, promotion };
 }
 
 /**
@@ -201,10 +220,10 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
     if (existing.state.status !== 'none') return answerFor(deps, existing.state, hash, metadata);
   }
 
-  const { groups, subtotal, discount, promotion } = await priceCheckout(deps, input, at);
+  const { groups, subtotal, discount, shipping, promotion } = await priceCheckout(deps, input, at);
 
   // 5. anti-fraud
-  const payable = subtotal - discount;
+  const payable = subtotal - discount + shipping;
   const undoFraud = await screen(options.fraudRules ?? fraudRulesOf(deps), {
     userId: input.userId,
     ip: input.ip,
@@ -243,8 +262,8 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
       items,
       subtotal: cny(group.subtotal),
       discount: cny(orderShares[index]!),
-      shipping: cny(0),
-      total: cny(group.subtotal - orderShares[index]!),
+      shipping: cny(group.shipping),
+      total: cny(group.subtotal - orderShares[index]! + group.shipping),
       promotionCode: promotion ? promotion.code : null,
       shippingAddress: input.shippingAddress,
       expiresAt,
@@ -254,6 +273,8 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
   let holds: StockHold[] = [];
   let redeemed = false;
   let committed = false;
+  /** The commit's append failed and the store could not be read to tell whether it was written (an outage). */
+  let outcomeUnknown = false;
   let givenBack = false;
   const giveBack = async () => {
     if (givenBack) return;
@@ -297,7 +318,7 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
           orders,
           subtotal: cny(subtotal),
           discount: cny(discount),
-          shipping: cny(0),
+          shipping: cny(shipping),
           payable: cny(payable),
           promotionCode: promotion ? promotion.code : null,
           expiresAt,
@@ -316,15 +337,26 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
       // What is stored decides: nothing (give back and fail), a concurrent attempt's pay order with the same
       // Idempotency-Key (give back ours, answer with theirs), or ours (an engine without multi-stream
       // transactions failed after the commit point: complete its orders).
-      const { state: stored } = await deps.handlers.payOrder.load(payOrderStream(payOrderId));
+      let stored;
+      try {
+        ({ state: stored } = await deps.handlers.payOrder.load(payOrderStream(payOrderId)));
+      } catch (readError) {
+        // The engine is away: the pay order may be written. Giving the stock back now could release the holds
+        // of a placed order; the payment time-out's sweep settles them either way (docs/orders.md).
+        outcomeUnknown = true;
+        throw readError;
+      }
       if (stored.status === 'none') throw error;
       committed = stored.orders[0]?.orderId === orders[0]?.orderId;
       if (!committed) await giveBack();
+      else await removeOrderedFromCart(deps, input.userId, input.items);
       return answerFor(deps, stored, hash, metadata);
     }
     committed = true;
     payOrder.committed(appended[0]!);
     placements.forEach((placement, index) => placement.committed(appended[index + 1]!));
+    // the order is placed: its units leave the buyer's cart (a refused checkout never gets here)
+    await removeOrderedFromCart(deps, input.userId, input.items);
     return {
       payOrderId,
       orders: orders.map((order) => ({ id: order.orderId, status: 'pending_payment', total: order.total })),
@@ -334,7 +366,7 @@ async function placeOrderAt(deps: Deps, input: PlaceOrderInput, metadata: EventM
     };
   } catch (error) {
     // Before the commit point what was taken goes back; after it the pay order stands (expiry or payment settles it).
-    if (!committed) await giveBack();
+    if (!committed && !outcomeUnknown) await giveBack();
     throw error;
   }
 }

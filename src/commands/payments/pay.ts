@@ -10,7 +10,7 @@ import { allocate } from '../../domain/orders/allocation.js';
 import { promotionStream } from '../../domain/promotions/promotion.js';
 import { paymentStream, WALLET_PROVIDER, type Allocation, type PaymentMethod } from '../../domain/payments/payment.js';
 import { normalizeVoucherCode, voucherRefusal, voucherStream, VoucherInvalid } from '../../domain/vouchers/voucher.js';
-import type { Money } from '../../domain/shared/money.js';
+import { formatMoney, type Money } from '../../domain/shared/money.js';
 import { accountBalance, postTransfer } from '../accounts/transfers.js';
 import { ensureOrders } from '../orders/place-order.js';
 import { applyCapture, applyDecline, loadPayment } from './settle.js';
@@ -145,7 +145,10 @@ export async function payPayOrder(deps: PayDeps, input: PayInput, metadata: Even
     }
     coinsValue = (coins * 100) / config.BAZAAR_COINS_PER_CNY;
     const cap = Math.min(Math.floor((payable.amount * config.BAZAAR_COINS_MAX_SHARE_PERCENT) / 100), payable.amount - voucherValue);
-    if (coinsValue > cap) throw new ValidationError('too many coins', [{ path: 'coins', message: `coins may pay at most ${cap} minor units of this payable` }]);
+    if (coinsValue > cap) {
+      const most = `coins may pay at most ${formatMoney(cap, payable.currency)} of this payable (${Math.floor((cap * config.BAZAAR_COINS_PER_CNY) / 100)} coins)`;
+      throw new ValidationError(most, [{ path: 'coins', message: most }]);
+    }
     const { balance } = await accountBalance(deps, accountIds.coins(input.userId));
     if (balance < coins) throw new InsufficientFunds(accountIds.coins(input.userId), balance, coins);
   }

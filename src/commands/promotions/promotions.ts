@@ -19,6 +19,8 @@ export interface CreatePromotionInput {
 
 export interface PromotionResource extends PromotionTerms {
   createdAt: string;
+  /** When an admin ended it (POST /admin/promotions/{code}/end), or null. */
+  endedAt: string | null;
   /** Redemptions holding a usage slot now (returned ones do not count). */
   used: number;
   /** Redemptions ever made. */
@@ -30,10 +32,11 @@ export interface PromotionResource extends PromotionTerms {
 }
 
 export function promotionResource(state: ActivePromotion, version: number): PromotionResource {
-  const { status: _status, redemptions: _r, returned: _d, perUser: _p, spent, used, redeemedTotal, createdAt, ...terms } = state;
+  const { status: _status, redemptions: _r, returned: _d, perUser: _p, spent, used, redeemedTotal, createdAt, endedAt, ...terms } = state;
   return {
     ...terms,
     createdAt,
+    endedAt: endedAt ?? null,
     used,
     redeemedTotal,
     remainingUses: terms.usageLimit === null ? null : Math.max(0, terms.usageLimit - used),
@@ -64,6 +67,12 @@ export async function getPromotion(deps: Deps, code: string): Promise<PromotionR
   const { state, revision } = await deps.handlers.promotion.load(promotionStream(normalizeCode(code)));
   if (state.status !== 'active') throw new NotFoundError('promotion');
   return promotionResource(state, revision);
+}
+
+/** Ends a promotion now (no checkout redeems it from here on); ending an ended one answers it unchanged. */
+export async function endPromotion(deps: Deps, code: string, metadata: EventMetadata, expectedVersion?: number): Promise<{ promotion: PromotionResource; position: number }> {
+  const result = await deps.handlers.promotion.handle(promotionStream(normalizeCode(code)), { type: 'EndPromotion', at: deps.clock.now().toISOString() }, { metadata, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
+  return { promotion: promotionResource(result.state as ActivePromotion, result.revision), position: result.position };
 }
 
 /** Gives back a redemption's discount (of some orders, or all); idempotent. A failure is logged: the expiry sweeper retries it. */

@@ -23,9 +23,10 @@ export async function updateProfile(
   return { user: userView(result.state as ActiveUser, result.revision), position: result.position };
 }
 
-export async function setRoles(deps: Deps, input: { userId: string; roles: Role[] }, metadata: EventMetadata): Promise<UserCommandResult> {
+export async function setRoles(deps: Deps, input: { userId: string; roles: Role[]; expectedVersion?: number | undefined }, metadata: EventMetadata): Promise<UserCommandResult> {
   const stream = userStream(input.userId);
   if ((await deps.handlers.user.load(stream)).state.status !== 'active') throw new NotFoundError('user');
-  const result = await deps.handlers.user.handle(stream, { type: 'SetRoles', roles: input.roles, at: deps.clock.now().toISOString() }, { metadata });
+  const options = { metadata, ...(input.expectedVersion === undefined ? {} : { expectedRevision: input.expectedVersion }) };
+  const result = await deps.handlers.user.handle(stream, { type: 'SetRoles', roles: input.roles, at: deps.clock.now().toISOString() }, options);
   return { user: userView(result.state as ActiveUser, result.revision), position: result.position };
 }

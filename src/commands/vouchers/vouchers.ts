@@ -15,7 +15,18 @@ export interface IssueVoucherInput {
 
 export function voucherResource(state: ActiveVoucher) {
   const used = Object.keys(state.redemptions).length;
-  return { code: state.code, amount: state.amount, maxUses: state.maxUses, perUserLimit: state.perUserLimit, startsAt: state.startsAt, endsAt: state.endsAt, used, remainingUses: Math.max(0, state.maxUses - used) };
+  return {
+    code: state.code,
+    amount: state.amount,
+    maxUses: state.maxUses,
+    perUserLimit: state.perUserLimit,
+    startsAt: state.startsAt,
+    endsAt: state.endsAt,
+    issuedAt: state.issuedAt,
+    endedAt: state.endedAt ?? null,
+    used,
+    remainingUses: Math.max(0, state.maxUses - used),
+  };
 }
 
 /** POST /admin/vouchers: the same terms again answer unchanged; other terms → 409 VOUCHER_EXISTS. */
@@ -37,4 +48,10 @@ export async function getVoucher(deps: Deps, code: string) {
   const { state } = await deps.handlers.voucher.load(voucherStream(normalizeVoucherCode(code)));
   if (state.status === 'none') throw new NotFoundError('voucher');
   return voucherResource(state);
+}
+
+/** Ends a voucher now (no payment redeems it from here on); ending an ended one answers it unchanged. */
+export async function endVoucher(deps: Deps, code: string, metadata: EventMetadata) {
+  const result = await deps.handlers.voucher.handle(voucherStream(normalizeVoucherCode(code)), { type: 'EndVoucher', at: deps.clock.now().toISOString() }, { metadata });
+  return { voucher: voucherResource(result.state as ActiveVoucher), position: result.position };
 }

@@ -14,7 +14,8 @@ export type AccountKind =
   | 'platform_revenue'
   | 'refunds_payable'
   | 'wallet_funding'
-  | 'coins_issuance';
+  | 'coins_issuance'
+  | 'coins_shortfall';
 
 export const accountIds = {
   wallet: (userId: string) => `wallet.${userId}`,
@@ -25,6 +26,8 @@ export const accountIds = {
   refundsPayable: 'platform.refunds',
   walletFunding: 'platform.wallet-funding',
   coinsIssuance: 'platform.coins-issuance',
+  /** Coins a refund should have taken back from a customer who had already spent them: written off, on the record. */
+  coinsShortfall: 'platform.coins-shortfall',
 } as const;
 
 export interface AccountPolicy {
@@ -53,6 +56,7 @@ export function accountPolicy(accountId: string, currency = 'CNY'): AccountPolic
       if (accountId === accountIds.refundsPayable) return { kind: 'refunds_payable', currency, allowNegative: true, ownerId: null };
       if (accountId === accountIds.walletFunding) return { kind: 'wallet_funding', currency, allowNegative: true, ownerId: null };
       if (accountId === accountIds.coinsIssuance) return { kind: 'coins_issuance', currency: COINS, allowNegative: true, ownerId: null };
+      if (accountId === accountIds.coinsShortfall) return { kind: 'coins_shortfall', currency: COINS, allowNegative: true, ownerId: null };
       return null;
     default:
       return null;

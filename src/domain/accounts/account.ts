@@ -22,7 +22,11 @@ export interface TransferLeg {
 export type AccountEvent = { type: 'AccountDebited'; data: TransferLeg } | { type: 'AccountCredited'; data: TransferLeg };
 
 export type AccountCommand =
-  | { type: 'Debit'; leg: TransferLeg; allowNegative: boolean }
+  /**
+   * `upTo`: take what the account holds, at most `leg.amount` (a clawback from an account that may not go
+   * negative): the debit leg carries the amount actually taken, and nothing is appended when it holds nothing.
+   */
+  | { type: 'Debit'; leg: TransferLeg; allowNegative: boolean; upTo?: boolean }
   | { type: 'Credit'; leg: TransferLeg };
 
 export interface Account {
@@ -38,6 +42,21 @@ export interface Account {
 export class InsufficientFunds extends DomainError {
   constructor(accountId: string, balance: number, amount: number) {
     super('INSUFFICIENT_FUNDS', `account ${accountId} holds ${balance}, less than ${amount}`, { accountId, balance, requested: amount });
+  }
+}
+
+/**
+ * Balances stay exact: a leg that would carry a balance past ±Number.MAX_SAFE_INTEGER is refused instead of
+ * being rounded (doubles lose whole units there).
+ */
+export class BalanceLimitExceeded extends DomainError {
+  constructor(accountId: string, balance: number, amount: number) {
+    super('BALANCE_LIMIT_EXCEEDED', `account ${accountId} holds ${balance}: moving ${amount} more would pass the largest exact balance (${Number.MAX_SAFE_INTEGER})`, {
+      accountId,
+      balance,
+      requested: amount,
+      limit: Number.MAX_SAFE_INTEGER,
+    });
   }
 }
 
@@ -58,9 +77,25 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, Account> = {
     }
     if (state.posted.has(leg.transferId)) return [];
     if (command.type === 'Debit') {
+      if (command.upTo && !command.allowNegative && state.balance < leg.amount) {
+        return state.balance > 0 ? [{ type: 'AccountDebited', data: { ...leg, amount: state.balance } }] : [];
+      }
       if (!command.allowNegative && state.balance < leg.amount) throw new InsufficientFunds(leg.accountId, state.balance, leg.amount);
+      if (!Number.isSafeInteger(state.balance - leg.amount)) throw new BalanceLimitExceeded(leg.accountId, state.balance, -leg.amount);
       return [{ type: 'AccountDebited', data: leg }];
     }
+    if (!Number.isSafeInteger(state.balance + leg.amount)) throw new BalanceLimitExceeded(leg.accountId, state.balance, leg.amount);
     return [{ type: 'AccountCredited', data: leg }];
   },
 };
+
+/** A double-entry transfer to post (commands/accounts/transfers.ts posts it; domain plans name them). */
+export interface TransferRequest {
+  /** Deterministic, derived from the cause (e.g. `payment-<id>-capture`): posting it again changes nothing. */
+  transferId: string;
+  from: string;
+  to: string;
+  amount: number;
+  currency: string;
+  cause: TransferCause;
+}

@@ -2,7 +2,7 @@ import { ConflictError, DomainError, NotFoundError, ValidationError } from '../.
 import type { Money } from '../shared/money.js';
 
 /**
- * A shopping cart (seed: 购物车): what a buyer means to buy, one line per SKU. It is not event-sourced:
+ * A shopping cart (购物车): what a buyer means to buy, one line per SKU. It is not event-sourced:
  * a cart is one value in the KeyValue store (src/commands/carts/cart-store.ts). These rules are pure:
  * what they need about a SKU (current price, availability) arrives as an `Offer`, time as `at`.
  */

@@ -16,15 +16,25 @@ export type ApiKeyCommand =
 
 export type ApiKey =
   | { status: 'none' }
-  | { status: 'active' | 'revoked'; apiKeyId: string; merchantId: string; name: string; keyHash: string; issuedAt: string; revokedAt: string | null };
+  | {
+      status: 'active' | 'revoked';
+      apiKeyId: string;
+      merchantId: string;
+      name: string;
+      keyHash: string;
+      /** The user who created the key: it acts only while that user still may (see verifyApiKey). */
+      issuedBy: string;
+      issuedAt: string;
+      revokedAt: string | null;
+    };
 
 export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyEvent, ApiKey> = {
   initialState: () => ({ status: 'none' }),
   evolve(state, event) {
     switch (event.type) {
       case 'ApiKeyIssued': {
-        const { apiKeyId, merchantId, name, keyHash, at } = event.data;
-        return { status: 'active', apiKeyId, merchantId, name, keyHash, issuedAt: at, revokedAt: null };
+        const { apiKeyId, merchantId, name, keyHash, issuedBy, at } = event.data;
+        return { status: 'active', apiKeyId, merchantId, name, keyHash, issuedBy, issuedAt: at, revokedAt: null };
       }
       case 'ApiKeyRevoked':
         return state.status === 'none' ? state : { ...state, status: 'revoked', revokedAt: event.data.at };

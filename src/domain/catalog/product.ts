@@ -5,7 +5,7 @@ import { attributeErrors, combinationKey, requireAttributes, type AttributeTempl
 import { snapshotContent, snapshotId, type SnapshotContent } from './snapshot.js';
 
 /**
- * A product (`product-<id>`, seed: item): what a merchant sells, made of SKUs. Title, category, brand
+ * A product (`product-<id>`): what a merchant sells, made of SKUs. Title, category, brand
  * and key attributes come from its SPU; SKUs carry the sales attributes and the price. Stock lives in
  * the inventory aggregate of each SKU. Every change of buyer-relevant content gets a snapshot id (the
  * content digest); a digest the product never had is recorded once with ProductSnapshotTaken.
@@ -15,12 +15,16 @@ export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 export const TAKE_STOCK_AT = ['order', 'payment'] as const;
 export type TakeStockAt = (typeof TAKE_STOCK_AT)[number];
 export const PRODUCT_CURRENCY = 'CNY';
+/** The heaviest a SKU may be for shipping (grams). */
+export const MAX_SKU_WEIGHT_GRAMS = 1_000_000;
 
 export interface Sku {
   skuId: string;
   skuCode: string;
   salesAttributes: AttributeValues;
   price: Money;
+  /** Shipping weight in grams (templates that charge by weight); absent: weighs nothing. */
+  weightGrams?: number;
 }
 
 export interface Ref {
@@ -34,6 +38,8 @@ export interface ProductInfoChanges {
   images?: string[];
   generalAttributes?: AttributeValues;
   takeStockAt?: TakeStockAt;
+  /** null: back to the merchant's default shipping template. */
+  shippingTemplateId?: string | null;
 }
 
 interface ProductDefinition {
@@ -49,12 +55,16 @@ interface ProductDefinition {
   generalAttributes: AttributeValues;
   skus: Sku[];
   takeStockAt: TakeStockAt;
+  /** The merchant's shipping template that prices this product; absent or null: the merchant's default. */
+  shippingTemplateId?: string | null;
 }
 
 export type ProductEvent =
   | { type: 'ProductCreated'; data: ProductDefinition & { at: string } }
   | { type: 'ProductInfoEdited'; data: { productId: string; changes: ProductInfoChanges; at: string } }
   | { type: 'SkuPriceChanged'; data: { productId: string; skuId: string; price: Money; previousPrice: Money; at: string } }
+  /** Shipping weight only: not buyer-visible content, so no new snapshot. null: no weight. */
+  | { type: 'SkuWeightChanged'; data: { productId: string; skuId: string; weightGrams: number | null; at: string } }
   | { type: 'ProductListed'; data: { productId: string; at: string } }
   | { type: 'ProductDelisted'; data: { productId: string; at: string } }
   | { type: 'ProductSnapshotTaken'; data: { productId: string; snapshotId: string; content: SnapshotContent; at: string } };
@@ -64,6 +74,7 @@ export type ProductCommand =
   | ({ type: 'CreateProduct'; status: 'draft' | 'listed'; templates: AttributeTemplate[]; at: string } & ProductDefinition)
   | { type: 'EditProductInfo'; changes: ProductInfoChanges; templates: AttributeTemplate[]; at: string }
   | { type: 'ChangeSkuPrice'; skuId: string; price: Money; at: string }
+  | { type: 'ChangeSkuWeight'; skuId: string; weightGrams: number | null; at: string }
   | { type: 'SetProductStatus'; status: 'listed' | 'delisted'; at: string };
 
 export type ActiveProduct = ProductDefinition & {
@@ -101,6 +112,16 @@ export function evolve(state: Product, event: ProductEvent): Product {
         skus: state.skus.map((sku) => (sku.skuId === event.data.skuId ? { ...sku, price: event.data.price } : sku)),
         updatedAt: event.data.at,
       });
+    case 'SkuWeightChanged': {
+      if (state.status === 'none') return state;
+      const { skuId, weightGrams } = event.data;
+      const skus = state.skus.map((sku) => {
+        if (sku.skuId !== skuId) return sku;
+        const { weightGrams: _previous, ...rest } = sku;
+        return weightGrams === null ? rest : { ...rest, weightGrams };
+      });
+      return { ...state, skus, updatedAt: event.data.at };
+    }
     case 'ProductListed':
       if (state.status === 'none') return state;
       return { ...state, status: 'listed', listedAt: state.listedAt ?? event.data.at, updatedAt: event.data.at };
@@ -120,6 +141,8 @@ export function decide(command: ProductCommand, state: Product): ProductEvent[] 
       return withSnapshot(state, edit(command, requireProduct(state)), command.at);
     case 'ChangeSkuPrice':
       return withSnapshot(state, changePrice(command, requireProduct(state)), command.at);
+    case 'ChangeSkuWeight':
+      return changeWeight(command, requireProduct(state));
     case 'SetProductStatus':
       return setStatus(command, requireProduct(state));
     default: {
@@ -157,6 +180,7 @@ function skuErrors(skus: Sku[], templates: AttributeTemplate[]): FieldError[] {
     if (sameCode !== undefined) errors.push({ path: `${path}.skuCode`, message: `duplicates the SKU code of skus.${sameCode}` });
     else codes.set(sku.skuCode, index);
     errors.push(...priceErrors(sku.price, `${path}.price`));
+    errors.push(...weightErrors(sku.weightGrams, `${path}.weightGrams`));
     const salesErrors = attributeErrors(templates, sku.salesAttributes, `${path}.salesAttributes`, { kind: 'sales', requireAll: true });
     errors.push(...salesErrors);
     if (salesErrors.length === 0) {
@@ -167,6 +191,11 @@ function skuErrors(skus: Sku[], templates: AttributeTemplate[]): FieldError[] {
     }
   });
   return errors;
+}
+
+function weightErrors(weightGrams: number | undefined, path: string): FieldError[] {
+  if (weightGrams === undefined || (Number.isSafeInteger(weightGrams) && weightGrams >= 1 && weightGrams <= MAX_SKU_WEIGHT_GRAMS)) return [];
+  return [{ path, message: `an integer number of grams from 1 to ${MAX_SKU_WEIGHT_GRAMS}` }];
 }
 
 export function priceErrors(price: Money, path: string): FieldError[] {
@@ -193,6 +222,15 @@ function changePrice(command: Extract<ProductCommand, { type: 'ChangeSkuPrice' }
   if (errors.length > 0) throw new ValidationError('invalid price', errors);
   if (sku.price.amount === command.price.amount && sku.price.currency === command.price.currency) return [];
   return [{ type: 'SkuPriceChanged', data: { productId: product.productId, skuId: sku.skuId, price: command.price, previousPrice: sku.price, at: command.at } }];
+}
+
+function changeWeight(command: Extract<ProductCommand, { type: 'ChangeSkuWeight' }>, product: ActiveProduct): ProductEvent[] {
+  const sku = product.skus.find((candidate) => candidate.skuId === command.skuId);
+  if (!sku) throw new NotFoundError('SKU');
+  const errors = weightErrors(command.weightGrams ?? undefined, 'weightGrams');
+  if (errors.length > 0) throw new ValidationError('invalid weight', errors);
+  if ((sku.weightGrams ?? null) === command.weightGrams) return [];
+  return [{ type: 'SkuWeightChanged', data: { productId: product.productId, skuId: sku.skuId, weightGrams: command.weightGrams, at: command.at } }];
 }
 
 function setStatus(command: Extract<ProductCommand, { type: 'SetProductStatus' }>, product: ActiveProduct): ProductEvent[] {

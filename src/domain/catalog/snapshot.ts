@@ -3,7 +3,7 @@ import type { AttributeValues } from './attributes.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 
 /**
- * An item snapshot (seed 快照和操作日志): the buyer-relevant content of a product at one revision.
+ * An item snapshot (快照和操作日志): the buyer-relevant content of a product at one revision.
  * Its id is the sha256 of the canonical JSON of the content, so identical content always has the same
  * snapshot id and an order line can point at what the buyer saw without copying it per order.
  */

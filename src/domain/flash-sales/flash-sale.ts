@@ -3,7 +3,7 @@ import type { Decider } from '../../kernel/decider.js';
 import { DEFAULT_CURRENCY, type Money } from '../shared/money.js';
 
 /**
- * Flash sales (秒杀, DESIGN.md §5). Two aggregates:
+ * Flash sales (秒杀; docs/orders.md). Two aggregates:
  *
  * - `flashsale-<id>`: one flash sale: `quantity` units of one SKU, optionally at a flash `price`, from
  *   `startsAt` (default: creation) until `endsAt` (default: open) or until an admin ends it.

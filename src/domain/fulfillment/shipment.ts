@@ -3,21 +3,23 @@ import type { Decider } from '../../kernel/decider.js';
 
 /**
  * A shipment (`shipment-<id>`, seed: FulfillmentService): the parcel of one paid order, with its carrier
- * and tracking number. Status: in_transit → delivered | failed (the carrier's signed callback). The
+ * and tracking number. Status: in_transit → delivered | failed → returned (the carrier's signed callbacks:
+ * a failed delivery is a parcel on its way back, and `returned` reports it back at the merchant). The
  * tracking number may be corrected while in transit; over HTTP the edit carries `If-Match` (the stream
  * revision), so a delayed retry of an old edit is refused instead of overwriting a newer one (the seed's
- * ABA story, DESIGN.md §4). A resent command whose outcome already holds decides nothing.
+ * ABA story, docs/design.md §4). A resent command whose outcome already holds decides nothing.
  */
-export const SHIPMENT_STATUSES = ['in_transit', 'delivered', 'failed'] as const;
+export const SHIPMENT_STATUSES = ['in_transit', 'delivered', 'failed', 'returned'] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
-export type ShipmentAction = 'change_tracking_number' | 'deliver' | 'fail';
+export type ShipmentAction = 'change_tracking_number' | 'deliver' | 'fail' | 'return';
 
 /** The statuses each action is allowed from; the target status of an action already reached is a no-op. */
 export const SHIPMENT_TRANSITIONS: Record<ShipmentAction, { from: ShipmentStatus[]; to: ShipmentStatus }> = {
   change_tracking_number: { from: ['in_transit'], to: 'in_transit' },
   deliver: { from: ['in_transit'], to: 'delivered' },
   fail: { from: ['in_transit'], to: 'failed' },
+  return: { from: ['failed'], to: 'returned' },
 };
 
 export interface ShipmentDefinition {
@@ -33,17 +35,27 @@ export type ShipmentEvent =
   | { type: 'ShipmentCreated'; data: ShipmentDefinition & { at: string } }
   | { type: 'ShipmentTrackingNumberChanged'; data: { shipmentId: string; orderId: string; trackingNumber: string; previous: string; at: string } }
   | { type: 'ShipmentDelivered'; data: { shipmentId: string; orderId: string; at: string } }
-  | { type: 'ShipmentFailed'; data: { shipmentId: string; orderId: string; reason: string; at: string } };
+  | { type: 'ShipmentFailed'; data: { shipmentId: string; orderId: string; reason: string; at: string } }
+  /** The parcel of a failed delivery is back at the merchant: its goods return to stock (once). */
+  | { type: 'ShipmentReturned'; data: { shipmentId: string; orderId: string; at: string } };
 
-export const SHIPMENT_EVENT_TYPES = ['ShipmentCreated', 'ShipmentTrackingNumberChanged', 'ShipmentDelivered', 'ShipmentFailed'] as const;
+export const SHIPMENT_EVENT_TYPES = ['ShipmentCreated', 'ShipmentTrackingNumberChanged', 'ShipmentDelivered', 'ShipmentFailed', 'ShipmentReturned'] as const;
 
 export type ShipmentCommand =
   | { type: 'CreateShipment'; shipment: ShipmentDefinition; at: string }
   | { type: 'ChangeTrackingNumber'; trackingNumber: string; at: string }
   | { type: 'RecordDelivered'; at: string }
-  | { type: 'RecordFailed'; reason: string; at: string };
+  | { type: 'RecordFailed'; reason: string; at: string }
+  | { type: 'RecordReturned'; at: string };
 
-export type ActiveShipment = ShipmentDefinition & { status: ShipmentStatus; createdAt: string; deliveredAt: string | null; failedAt: string | null; failureReason: string | null };
+export type ActiveShipment = ShipmentDefinition & {
+  status: ShipmentStatus;
+  createdAt: string;
+  deliveredAt: string | null;
+  failedAt: string | null;
+  failureReason: string | null;
+  returnedAt?: string | null;
+};
 export type Shipment = { status: 'none' } | ActiveShipment;
 
 export function evolve(state: Shipment, event: ShipmentEvent): Shipment {
@@ -59,6 +71,8 @@ export function evolve(state: Shipment, event: ShipmentEvent): Shipment {
       return { ...state, status: 'delivered', deliveredAt: event.data.at };
     case 'ShipmentFailed':
       return { ...state, status: 'failed', failedAt: event.data.at, failureReason: event.data.reason };
+    case 'ShipmentReturned':
+      return { ...state, status: 'returned', returnedAt: event.data.at };
   }
 }
 
@@ -86,9 +100,13 @@ export function decide(command: ShipmentCommand, state: Shipment): ShipmentEvent
       requireTransition(state.status, 'deliver');
       return [{ type: 'ShipmentDelivered', data: base }];
     case 'RecordFailed':
-      if (state.status === 'failed') return [];
+      if (state.status === 'failed' || state.status === 'returned') return []; // a duplicate (the parcel may be back already)
       requireTransition(state.status, 'fail');
       return [{ type: 'ShipmentFailed', data: { ...base, reason: command.reason } }];
+    case 'RecordReturned':
+      if (state.status === 'returned') return []; // a duplicate callback
+      requireTransition(state.status, 'return');
+      return [{ type: 'ShipmentReturned', data: base }];
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);

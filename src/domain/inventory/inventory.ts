@@ -1,10 +1,11 @@
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
+import { MAX_STOCK } from '../../kernel/limits.js';
 
 /**
  * The stock of one SKU (`inventory-<skuId>`): `onHand` (StockSet, StockAdjusted) and the units reserved
  * by unpaid orders. The units that can be sold are `available = onHand − reserved`, and no change may
- * leave available below 0. A reservation is keyed by its order id (DESIGN.md §1): reserving for the
+ * leave available below 0. A reservation is keyed by its order id (docs/design.md §1): reserving for the
  * same order again, or releasing / committing one already settled, decides nothing. It carries its
  * expiry, so one whose order never got written is found and released by the expiry sweeper.
  * Every reservation event carries the resulting `onHand` and `reserved` for the read models.
@@ -150,6 +151,7 @@ export function decide(command: InventoryCommand, state: Inventory): InventoryEv
         throw new ValidationError('invalid stock change', [{ path: 'delta', message: 'must be a non-zero integer' }]);
       }
       const onHand = state.onHand + command.delta;
+      if (onHand > MAX_STOCK) throw new ValidationError('too much stock', [{ path: 'delta', message: `the units on hand would be ${onHand}; at most ${MAX_STOCK}` }]);
       if (onHand - state.reserved < 0) throw negative(`stock would go negative: ${state.onHand - state.reserved} available, change ${command.delta}`);
       return [{ type: 'StockAdjusted', data: { skuId: state.skuId, productId: state.productId, delta: command.delta, onHand, at: command.at } }];
     }

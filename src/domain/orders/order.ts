@@ -5,10 +5,10 @@ import type { Money } from '../shared/money.js';
 import type { Address } from '../users/user.js';
 
 /**
- * An order (`order-<id>`, seed: order_tab + order_item_tab): the part of a checkout sold by one merchant.
- * Status (DESIGN.md §5): pending_payment → paid → shipped → delivered → completed, `cancelled` (from
+ * An order (`order-<id>`, an order row with its item rows): the part of a checkout sold by one merchant.
+ * Status (docs/orders.md): pending_payment → paid → shipped → delivered → completed, `cancelled` (from
  * pending_payment only: the customer, an admin, the payment time-out) and `closed` (all refunded). Beside
- * it, as the seed's order table does, paymentStatus, fulfillmentStatus and refundStatus.
+ * it, as an order table keeps them, paymentStatus, fulfillmentStatus and refundStatus.
  *
  * Today the decider places, cancels and expires orders; ORDER_TRANSITIONS lists, for every action, the
  * statuses it is allowed from, and anything else is INVALID_STATE_TRANSITION. Payment, fulfilment and
@@ -56,7 +56,7 @@ export interface OrderItem {
   lineTotal: Money;
   /** This item's share of the promotion discount (largest remainder). */
   discount: Money;
-  /** The product content the buyer saw (seed: item_snapshot_id). */
+  /** The product content the buyer saw (its item snapshot). */
   snapshotId: string;
   /** True when stock was reserved at order time (the product's takeStockAt is 'order'). */
   reserved: boolean;

@@ -1,8 +1,9 @@
 import { accountIds, COINS } from '../accounts/account-ids.js';
-import type { TransferRequest } from '../../commands/accounts/transfers.js';
+import type { TransferRequest } from '../accounts/account.js';
 import type { PaymentEvent } from './payment.js';
 import type { RefundEvent } from '../refunds/refund.js';
 import type { OrderEvent } from '../orders/order.js';
+import { earningsReversalTransfers } from '../refunds/earnings-transfers.js';
 
 /**
  * The ledger transfers a payment event must produce (docs/ledger.md, kept in sync with this function).
@@ -70,6 +71,7 @@ function refundAndOrderTransfers(event: { type: string; data: unknown }): Transf
     if (coinsEarned <= 0) return [];
     return [{ transferId: `order-${orderId}-coins-earned`, from: accountIds.coinsIssuance, to: accountIds.coins(userId), amount: coinsEarned, currency: COINS, cause: { type: 'order', id: orderId } }];
   }
+  if (known.type === 'RefundEarningsReversed') return earningsReversalTransfers(known);
   if (known.type !== 'RefundCompleted') return [];
   const { refundId, userId, merchantId, method, provider, amount, tenders } = known.data;
   const cause = { type: 'refund', id: refundId };

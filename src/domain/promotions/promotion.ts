@@ -37,13 +37,16 @@ export type PromotionEvent =
       type: 'PromotionRedeemed';
       data: { code: string; redemptionId: string; userId: string; discount: Money; shares: Record<string, number>; expiresAt: string; at: string };
     }
-  | { type: 'PromotionReturned'; data: { code: string; redemptionId: string; orderIds: string[]; amount: Money; complete: boolean; at: string } };
+  | { type: 'PromotionReturned'; data: { code: string; redemptionId: string; orderIds: string[]; amount: Money; complete: boolean; at: string } }
+  /** An admin ended it early: no redemption from `at` on (redemptions already made stand). */
+  | { type: 'PromotionEnded'; data: { code: string; at: string } };
 
 export type PromotionCommand =
   | { type: 'CreatePromotion'; terms: PromotionTerms; at: string }
   | { type: 'RedeemPromotion'; redemptionId: string; userId: string; subtotal: Money; discount: Money; shares: Record<string, number>; expiresAt: string; at: string }
   /** Returns the shares of these orders (all of the redemption's when absent). */
-  | { type: 'ReturnPromotion'; redemptionId: string; orderIds?: string[]; at: string };
+  | { type: 'ReturnPromotion'; redemptionId: string; orderIds?: string[]; at: string }
+  | { type: 'EndPromotion'; at: string };
 
 export type ActivePromotion = PromotionTerms & {
   status: 'active';
@@ -58,6 +61,8 @@ export type ActivePromotion = PromotionTerms & {
   /** Redemptions ever made, returned or not. */
   redeemedTotal: number;
   perUser: Record<string, number>;
+  /** When an admin ended it (absent in states folded before ending existed). */
+  endedAt?: string | null;
 };
 
 export type Promotion = { status: 'none' } | ActivePromotion;
@@ -84,6 +89,7 @@ export function refusal(state: Promotion, input: { userId: string; subtotal: Mon
   if (state.status !== 'active') return new PromotionInvalid('(unknown)', 'unknown', 'there is no such promotion code');
   const code = state.code;
   const at = Date.parse(input.at);
+  if (state.endedAt) return new PromotionInvalid(code, 'ended', `promotion ${code} was ended at ${state.endedAt}`);
   if (state.startsAt !== null && at < Date.parse(state.startsAt)) return new PromotionInvalid(code, 'not_started', `promotion ${code} starts at ${state.startsAt}`);
   if (state.endsAt !== null && at >= Date.parse(state.endsAt)) return new PromotionInvalid(code, 'ended', `promotion ${code} ended at ${state.endsAt}`);
   if (input.subtotal.currency !== DEFAULT_CURRENCY) return new PromotionInvalid(code, 'currency', `promotion ${code} applies to ${DEFAULT_CURRENCY} orders`);
@@ -130,8 +136,10 @@ export function evolve(state: Promotion, event: PromotionEvent): Promotion {
   switch (event.type) {
     case 'PromotionCreated': {
       const { at, ...terms } = event.data;
-      return { ...terms, status: 'active', createdAt: at, redemptions: {}, returned: {}, used: 0, spent: 0, redeemedTotal: 0, perUser: {} };
+      return { ...terms, status: 'active', createdAt: at, redemptions: {}, returned: {}, used: 0, spent: 0, redeemedTotal: 0, perUser: {}, endedAt: null };
     }
+    case 'PromotionEnded':
+      return state.status === 'active' ? { ...state, endedAt: event.data.at } : state;
     case 'PromotionRedeemed': {
       if (state.status !== 'active') return state;
       const { redemptionId, userId, shares, discount } = event.data;
@@ -171,7 +179,7 @@ export function decide(command: PromotionCommand, state: Promotion): PromotionEv
       const errors = termsErrors(command.terms);
       if (errors.length > 0) throw new ValidationError('the promotion is not valid', errors);
       if (state.status === 'active') {
-        const { status: _s, createdAt: _c, redemptions: _r, returned: _d, used: _u, spent: _p, redeemedTotal: _t, perUser: _q, ...terms } = state;
+        const { status: _s, createdAt: _c, redemptions: _r, returned: _d, used: _u, spent: _p, redeemedTotal: _t, perUser: _q, endedAt: _e, ...terms } = state;
         if (JSON.stringify(terms) === JSON.stringify(command.terms)) return [];
         throw new ConflictError('PROMOTION_EXISTS', `promotion code ${command.terms.code} already exists`);
       }
@@ -197,6 +205,11 @@ export function decide(command: PromotionCommand, state: Promotion): PromotionEv
       return [
         { type: 'PromotionReturned', data: { code: state.code, redemptionId: command.redemptionId, orderIds, amount: { amount, currency: DEFAULT_CURRENCY }, complete, at: command.at } },
       ];
+    }
+    case 'EndPromotion': {
+      if (state.status !== 'active') throw new NotFoundError('promotion');
+      if (state.endedAt) return []; // ended already: answered unchanged
+      return [{ type: 'PromotionEnded', data: { code: state.code, at: command.at } }];
     }
     default: {
       const unhandled: never = command;

@@ -1,7 +1,7 @@
 import type { Role } from '../shared/actor.js';
 import type { ActiveUser, Address, Gender, User } from './user.js';
 
-/** The user as clients see it (API.md /me); never carries the password hash. */
+/** The user as clients see it (docs/api.md /me); never carries the password hash. */
 export interface UserView {
   [key: string]: unknown;
   id: string;

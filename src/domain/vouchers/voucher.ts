@@ -19,12 +19,15 @@ export interface VoucherTerms {
 export type VoucherEvent =
   | { type: 'VoucherIssued'; data: VoucherTerms & { at: string } }
   | { type: 'VoucherRedeemed'; data: { code: string; redemptionId: string; userId: string; amount: Money; at: string } }
-  | { type: 'VoucherReleased'; data: { code: string; redemptionId: string; userId: string; at: string } };
+  | { type: 'VoucherReleased'; data: { code: string; redemptionId: string; userId: string; at: string } }
+  /** An admin ended it early: no redemption from `at` on (open redemptions stand). */
+  | { type: 'VoucherEnded'; data: { code: string; at: string } };
 
 export type VoucherCommand =
   | { type: 'IssueVoucher'; terms: VoucherTerms; at: string }
   | { type: 'RedeemVoucher'; redemptionId: string; userId: string; at: string }
-  | { type: 'ReleaseVoucher'; redemptionId: string; at: string };
+  | { type: 'ReleaseVoucher'; redemptionId: string; at: string }
+  | { type: 'EndVoucher'; at: string };
 
 export type ActiveVoucher = VoucherTerms & {
   status: 'active';
@@ -33,6 +36,8 @@ export type ActiveVoucher = VoucherTerms & {
   redemptions: Record<string, string>;
   /** Redemption ids ever taken (a released one may not be taken again). */
   settled: string[];
+  /** When an admin ended it (absent in states folded before ending existed). */
+  endedAt?: string | null;
 };
 
 export type Voucher = { status: 'none' } | ActiveVoucher;
@@ -60,6 +65,7 @@ export function voucherTermsErrors(terms: VoucherTerms): FieldError[] {
 export function voucherRefusal(state: Voucher, userId: string, at: string): VoucherInvalid | null {
   if (state.status === 'none') return new VoucherInvalid('unknown', 'no such voucher');
   const now = Date.parse(at);
+  if (state.endedAt) return new VoucherInvalid('expired', 'the voucher has been ended');
   if (state.startsAt && now < Date.parse(state.startsAt)) return new VoucherInvalid('not_started', 'the voucher is not valid yet');
   if (state.endsAt && now >= Date.parse(state.endsAt)) return new VoucherInvalid('expired', 'the voucher has expired');
   const open = Object.values(state.redemptions);
@@ -72,8 +78,10 @@ export function evolve(state: Voucher, event: VoucherEvent): Voucher {
   switch (event.type) {
     case 'VoucherIssued': {
       const { at, ...terms } = event.data;
-      return { ...terms, status: 'active', issuedAt: at, redemptions: {}, settled: [] };
+      return { ...terms, status: 'active', issuedAt: at, redemptions: {}, settled: [], endedAt: null };
     }
+    case 'VoucherEnded':
+      return state.status === 'none' ? state : { ...state, endedAt: event.data.at };
     case 'VoucherRedeemed':
       return state.status === 'none' ? state : { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: event.data.userId }, settled: [...state.settled, event.data.redemptionId] };
     case 'VoucherReleased': {
@@ -109,6 +117,11 @@ export function decide(command: VoucherCommand, state: Voucher): VoucherEvent[] 
       const userId = state.redemptions[command.redemptionId];
       if (userId === undefined) return [];
       return [{ type: 'VoucherReleased', data: { code: state.code, redemptionId: command.redemptionId, userId, at: command.at } }];
+    }
+    case 'EndVoucher': {
+      if (state.status === 'none') throw new NotFoundError('voucher');
+      if (state.endedAt) return [];
+      return [{ type: 'VoucherEnded', data: { code: state.code, at: command.at } }];
     }
     default: {
       const unhandled: never = command;

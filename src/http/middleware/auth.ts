@@ -7,7 +7,7 @@ import type { AppEnv, AuthUser } from '../env.js';
 /** Merchant API keys (`Authorization: ApiKey <key>`), accepted only on the paths they are for. */
 export interface ApiKeyVerifier {
   allows(path: string): boolean;
-  /** The merchant the key acts as; throws UnauthenticatedError for an unknown or revoked key. */
+  /** The merchant the key acts as, checked on every request: UnauthenticatedError for an unknown or revoked key, or one whose owner no longer holds the role it was issued with. */
   verify(key: string): Promise<AuthUser>;
 }
 
@@ -18,7 +18,7 @@ export function authenticate(tokens: TokenService, apiKeys?: ApiKeyVerifier): Mi
     if (header) {
       const [scheme, token] = header.split(' ');
       if (apiKeys && scheme?.toLowerCase() === 'apikey' && token) {
-        if (!apiKeys.allows(c.req.path)) throw new ForbiddenError('API keys are accepted only on the product-center routes');
+        if (!apiKeys.allows(c.req.path)) throw new ForbiddenError('API keys are accepted only on the product-center and merchant order routes');
         c.set('user', await apiKeys.verify(token));
         return next();
       }

@@ -23,7 +23,7 @@ export class IdempotencyKeyReused extends DomainError {
 }
 
 /**
- * API.md idempotency: the same key with the same body replays the first response (status, body and
+ * docs/api.md idempotency: the same key with the same body replays the first response (status, body and
  * the headers that matter); the same key with another body is 422. Concurrent duplicates wait for the
  * first to finish. Keys are scoped to the caller (user, or address when anonymous) and the route.
  */

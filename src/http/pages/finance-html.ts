@@ -2,8 +2,8 @@ import type { AccountLine, DailyTotal, ReconciliationReport } from '../../querie
 import { daysOf, type ReportRange } from '../../queries/finance/range.js';
 
 /**
- * The finance page, rendered on the server: plain HTML, inline CSS and inline SVG charts. No script, no
- * external resource (the page's CSP forbids both).
+ * The finance report as HTML, rendered on the server: tables and inline SVG charts, no script. The console's
+ * finance page (/admin/finance, src/http/console/pages/finance.tsx) embeds it; its styles are in console.css.
  */
 
 export const esc = (value: unknown): string =>
@@ -16,52 +16,6 @@ export function formatAmount(amount: number, currency: string): string {
   const abs = Math.abs(amount);
   const units = Math.floor(abs / 100).toLocaleString('en-US');
   return `${sign}${units}.${String(abs % 100).padStart(2, '0')} ${currency}`;
-}
-
-const STYLE = `
-*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{background:#1d2330;color:#fff;padding:12px 24px;display:flex;gap:16px;align-items:center;justify-content:space-between}
-header h1{font-size:18px;margin:0}header form{margin:0}
-main{padding:16px 24px;max-width:1200px;margin:auto}
-section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin:0 0 16px}
-h2{font-size:16px;margin:0 0 8px}
-.banner{padding:12px 16px;border-radius:6px;font-weight:600;font-size:16px;margin:0 0 16px}
-.banner.ok{background:#e3f6e8;border:1px solid #7cc893;color:#155d27}.banner.bad{background:#fde8e8;border:1px solid #e59191;color:#8a1c1c}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff3;vertical-align:top}
-td.num,th.num{text-align:right;white-space:nowrap}tr.bad td{background:#fff2f2}
-.range{display:flex;gap:12px;align-items:end;flex-wrap:wrap}.range label{display:flex;flex-direction:column;font-size:12px;color:#555}
-input,button{font:inherit;padding:4px 8px}button{cursor:pointer}
-.muted{color:#6b7280}.legend span{display:inline-block;margin-right:12px}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
-.kpis{display:flex;gap:24px;flex-wrap:wrap}.kpi b{display:block;font-size:18px}
-code{font-size:12px}
-svg text{font-size:10px;fill:#555}
-.c-captured{fill:#2f6fde}.c-refunded{fill:#e0832f}.c-fees{fill:#8a5cd6}.c-pos{fill:#2f9e5a}.c-neg{fill:#d64545}
-`;
-
-export function layout(title: string, body: string, headerRight = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>${STYLE}</style></head><body><header><h1>${esc(title)}</h1>${headerRight}</header><main>${body}</main></body></html>`;
-}
-
-export function signInPage(options: { error?: string; next?: string } = {}): string {
-  return layout(
-    'Bazaar finance — sign in',
-    `<section><h2>Sign in as an admin</h2>
-${options.error ? `<p class="banner bad" role="alert">${esc(options.error)}</p>` : ''}
-<form method="post" action="/admin/finance/session">
-<input type="hidden" name="next" value="${esc(options.next ?? '/admin/finance')}">
-<p><label>E-mail or phone<br><input name="identifier" autocomplete="username" size="32"></label></p>
-<p><label>Password<br><input name="password" type="password" autocomplete="current-password" size="32"></label></p>
-<p class="muted">…or paste an admin access token (from <code>POST /api/v1/auth/login</code>):</p>
-<p><label>Access token<br><input name="token" size="64" autocomplete="off"></label></p>
-<p><button type="submit">Sign in</button></p>
-</form>
-<p class="muted">The page keeps the access token in an HttpOnly cookie for this path only, until the token expires.</p></section>`,
-  );
-}
-
-export function forbiddenPage(): string {
-  return layout('Bazaar finance', `<p class="banner bad" role="alert">This page needs the admin role.</p><form method="post" action="/admin/finance/logout"><button>Sign in as someone else</button></form>`);
 }
 
 const dayInput = (instant: Date) => instant.toISOString().slice(0, 10);
@@ -101,7 +55,7 @@ export function dailyChart(range: ReportRange, daily: DailyTotal[], currency: st
   const axis = `<line x1="${left}" y1="${10 + plotHeight}" x2="${width - 10}" y2="${10 + plotHeight}" stroke="#999"/>
 <text x="${left - 6}" y="14" text-anchor="end">${esc(formatAmount(max, currency))}</text><text x="${left - 6}" y="${10 + plotHeight}" text-anchor="end">0</text>`;
   const legend = series.map(([key, label]) => `<span><svg width="10" height="10" class="swatch"><rect class="c-${key}" width="10" height="10"/></svg>${label}</span>`).join('');
-  return `<figure data-chart="daily" data-currency="${esc(currency)}" style="margin:0"><div class="legend">${legend}</div>
+  return `<figure data-chart="daily" data-currency="${esc(currency)}"><div class="legend">${legend}</div>
 <svg class="chart chart-daily" role="img" aria-label="Daily captured, refunded and fees in ${esc(currency)}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">${axis}${bars.join('')}${labels.join('')}</svg></figure>`;
 }
 
@@ -131,7 +85,8 @@ const refs = (events: Array<{ position: number; streamId: string; type: string; 
 
 export const ACCOUNT_ROWS = 200;
 
-export function reportPage(report: ReconciliationReport, range: ReportRange, user: { id: string }): string {
+/** The report's sections (banner, period form, charts, tables), as the console's finance page embeds them. */
+export function reportBody(report: ReconciliationReport, range: ReportRange): string {
   const discrepancies =
     report.unbalancedTransfers.length + report.missingTransfers.length + report.providerMismatches.length + report.accounts.filter((a) => a.diff.amount !== 0).length + report.totals.filter((t) => t.sum !== 0).length;
   const banner = report.ok
@@ -202,6 +157,5 @@ ${ordered.length > shown.length ? `<p class="muted">${ordered.length - shown.len
       .join('') || '<tr><td colspan="8" class="muted">none: the settlement matches the captured payments and refunds</td></tr>'
   }</tbody></table></section>`;
 
-  const headerRight = `<form method="post" action="/admin/finance/logout"><span class="muted" style="color:#cfd5df">admin ${esc(user.id)}</span> <button type="submit">Sign out</button></form>`;
-  return layout('Bazaar finance — reconciliation', `${banner}${form}${activity}${totals}${unbalanced}${missing}${mismatches}${accounts}`, headerRight);
+  return `${banner}${form}${activity}${totals}${unbalanced}${missing}${mismatches}${accounts}`;
 }

@@ -17,14 +17,14 @@ export function adminCatalogApiKeyRoutes(deps: Deps) {
     type: 'apiKey',
     in: 'header',
     name: 'Authorization',
-    description: '`Authorization: ApiKey <key>` (from POST /api/v1/admin/api-keys): acts as the key’s merchant, on the product-center routes only',
+    description: '`Authorization: ApiKey <key>` (from POST /api/v1/admin/api-keys): acts as the key’s merchant, on the product-center routes and the merchant’s order routes (GET /merchant/orders, GET /orders/{id}, shipments) only',
   });
 
   app.openapi(
     createRoute({
       method: 'post', path: '/api-keys', tags, security: bearer, middleware: [staff] as const,
       summary: 'Create an API key acting as this merchant (the key is shown once)',
-      description: 'Only the sha256 of the key is stored. Use it as `Authorization: ApiKey <key>` on the product-center routes (categories, brands, attributes, SPUs, products, SKUs, bulk jobs); it reaches the merchant’s own products only. An admin may name merchantId (default "platform").',
+      description: 'Only the sha256 of the key is stored. Use it as `Authorization: ApiKey <key>` on the product-center routes (categories, brands, attributes, SPUs, products, SKUs, bulk jobs) and the merchant’s order routes (GET /merchant/orders, GET /orders/{id}, POST/GET/PATCH /admin/orders/{id}/shipments); it reaches the merchant’s own products and orders only. An admin may name merchantId (default "platform").',
       request: { body: jsonBody(ApiKeyBody) },
       responses: { 201: json(ApiKeyCreated, 'created'), ...errors(400, 401, 403, 415) },
     }),

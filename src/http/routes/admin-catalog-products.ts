@@ -59,8 +59,16 @@ export function adminCatalogProductRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'get', path: '/products', tags, security, middleware: [staff] as const,
-      summary: 'List products (a merchant sees its own)',
-      request: { query: z.object({ status: z.enum(PRODUCT_STATUSES).optional(), merchantId: IdSchema.optional().openapi({ description: 'admin only' }), ...PageQuery }) },
+      summary: 'List products (a merchant sees its own), by status, category or brand',
+      request: {
+        query: z.object({
+          status: z.enum(PRODUCT_STATUSES).optional(),
+          merchantId: IdSchema.optional().openapi({ description: 'admin only' }),
+          categoryId: IdSchema.optional().openapi({ description: 'only products of this backend category (not its subcategories)' }),
+          brandId: IdSchema.optional().openapi({ description: 'only products of this brand' }),
+          ...PageQuery,
+        }),
+      },
       responses: { 200: json(z.object({ items: z.array(ProductSchema), nextCursor: z.string().nullable() }).openapi('AdminProductPage'), 'a page of products'), ...errors(400, 401, 403) },
     }),
     async (c) => {
@@ -147,13 +155,14 @@ export function adminCatalogProductRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'post', path: '/skus/{skuId}/stock', tags, security, middleware: [staff, idempotent(deps.kv)] as const,
-      summary: "Set a SKU's stock or change it by a delta (Idempotency-Key recommended for deltas)",
-      description: ownership,
-      request: { params: SkuParam, headers: IdempotencyKeyHeader, body: jsonBody(StockBody) },
-      responses: { 200: json(StockResult, 'the stock after the change'), ...errors(400, 401, 403, 404, 409, 415, 422) },
+      summary: "Set a SKU's stock or change it by a delta (Idempotency-Key recommended for deltas; If-Match optional: the stock version)",
+      description: `${ownership} The answer's ETag (and \`version\`) is the SKU's stock version, which also moves with reservations; send it as If-Match to change the stock only if nothing changed it since (stale → 412 VERSION_CONFLICT).`,
+      request: { params: SkuParam, headers: IdempotencyKeyHeader.merge(IfMatchHeader), body: jsonBody(StockBody) },
+      responses: { 200: json(StockResult, 'the stock after the change'), ...errors(400, 401, 403, 404, 409, 412, 415, 422) },
     }),
     async (c) => {
-      const result = await changeStock(deps, catalogActor(c), { skuId: c.req.valid('param').skuId, change: c.req.valid('json') }, commandMetadata(c));
+      const expectedVersion = parseIfMatch(c.req.header('If-Match'));
+      const result = await changeStock(deps, catalogActor(c), { skuId: c.req.valid('param').skuId, change: c.req.valid('json'), expectedVersion }, commandMetadata(c));
       return c.json({ ...result, position: String(result.position) }, 200, { ETag: etag(result.version), 'X-Position': String(result.position) });
     },
   );

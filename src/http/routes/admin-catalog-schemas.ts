@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
 import { currentUser } from '../middleware/auth.js';
 import { MoneySchema } from '../openapi.js';
+import { MAX_STOCK } from '../limits.js';
 import type { CatalogActor } from '../../commands/catalog/lookups.js';
 
 export const tags = ['Product center'];
@@ -97,6 +98,8 @@ const SkuSchema = z
     onHand: z.number().int(),
     reserved: z.number().int(),
     available: z.number().int().openapi({ description: 'onHand − reserved' }),
+    stockVersion: z.number().int().openapi({ description: 'the stock version (changes with every stock change and reservation): send it as If-Match to POST …/skus/{skuId}/stock' }),
+    weightGrams: z.number().int().optional().openapi({ description: 'shipping weight in grams' }),
   })
   .openapi('AdminSku');
 
@@ -115,6 +118,7 @@ export const ProductSchema = z
     attributes: z.record(z.string(), z.string()).openapi({ description: 'general attributes' }),
     skus: z.array(SkuSchema),
     takeStockAt: z.enum(TAKE_STOCK_AT),
+    shippingTemplateId: z.string().nullable().openapi({ description: "the product's own shipping template; null: the merchant's default" }),
     currentSnapshotId: z.string().openapi({ description: 'sha256 of the buyer-relevant content (item snapshot)' }),
     listedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -136,6 +140,7 @@ export const EditProductBody = z
     images: z.array(z.url().max(500).refine((v) => /^https?:\/\//.test(v), 'an http(s) URL')).max(20).optional(),
     attributes: AttributeValuesSchema.optional().openapi({ description: 'general attributes (replaces them all)' }),
     takeStockAt: z.enum(TAKE_STOCK_AT).optional(),
+    shippingTemplateId: z.string().trim().min(1).max(64).nullable().optional().openapi({ description: "one of the merchant's shipping templates; null: back to the merchant's default" }),
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'send at least one field to change')
@@ -144,7 +149,7 @@ export const EditProductBody = z
 export const StatusBody = z.object({ status: z.enum(['listed', 'delisted']) }).strict().openapi('ProductStatusChange');
 export const PriceBody = z.object({ price: PriceSchema }).strict().openapi('SkuPriceChange');
 export const StockBody = z
-  .union([z.object({ set: StockSchema }).strict(), z.object({ delta: z.number().int('must be an integer').refine((v) => v !== 0, 'must not be 0').openapi({ description: 'added to the units on hand' }) }).strict()])
+  .union([z.object({ set: StockSchema }).strict(), z.object({ delta: z.number().int('must be an integer').min(-MAX_STOCK, `must be at least -${MAX_STOCK}`).max(MAX_STOCK, `must be at most ${MAX_STOCK}`).refine((v) => v !== 0, 'must not be 0').openapi({ description: `added to the units on hand (the result at most ${MAX_STOCK})` }) }).strict()])
   .openapi('SkuStockChange', { description: '`{ set }` sets the units on hand; `{ delta }` adds to them. The result may not go below 0 (409 STOCK_NEGATIVE).' });
 export const StockResult = z
   .object({ skuId: z.string(), productId: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int(), version: z.number().int(), position: Position })

@@ -103,12 +103,13 @@ export function adminCatalogTaxonomyRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'delete', path: '/categories/{id}', tags, security, middleware: [admin] as const,
-      summary: 'Delete a backend category without sub-categories or products (409 CATEGORY_NOT_EMPTY otherwise)',
-      request: { params: IdParam },
-      responses: { 204: { description: 'deleted' }, ...errors(401, 403, 404, 409) },
+      summary: 'Delete a backend category without sub-categories or products (409 CATEGORY_NOT_EMPTY otherwise; If-Match optional)',
+      request: { params: IdParam, headers: IfMatchHeader },
+      responses: { 204: { description: 'deleted' }, ...errors(400, 401, 403, 404, 409, 412) },
     }),
     async (c) => {
-      const result = await deleteCategory(deps, { categoryId: c.req.valid('param').id }, commandMetadata(c));
+      const expectedVersion = parseIfMatch(c.req.header('If-Match'));
+      const result = await deleteCategory(deps, { categoryId: c.req.valid('param').id, expectedVersion }, commandMetadata(c));
       return c.body(null, 204, { 'X-Position': String(result.position) });
     },
   );

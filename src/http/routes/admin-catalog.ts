@@ -4,6 +4,7 @@ import { adminCatalogTaxonomyRoutes } from './admin-catalog-taxonomy.js';
 import { adminCatalogProductRoutes } from './admin-catalog-products.js';
 import { adminCatalogBulkRoutes } from './admin-catalog-bulk.js';
 import { adminCatalogApiKeyRoutes } from './admin-catalog-api-keys.js';
+import { adminSearchRoutes } from './admin-search.js';
 
 /** The product center's admin / merchant routes, mounted at /api/v1/admin. */
 export function adminCatalogRoutes(deps: Deps) {
@@ -12,6 +13,7 @@ export function adminCatalogRoutes(deps: Deps) {
   app.route('/', adminCatalogBulkRoutes(deps));
   app.route('/', adminCatalogProductRoutes(deps));
   app.route('/', adminCatalogApiKeyRoutes(deps));
+  app.route('/', adminSearchRoutes(deps));
   return app;
 }
 

@@ -12,16 +12,24 @@ import {
   type AuthResult,
 } from '../../commands/users/accounts.js';
 import { mergeGuestCartOnSignIn } from '../../commands/carts/carts.js';
+import { pointsOf } from '../../queries/users/users.js';
 import { commandMetadata } from '../command-metadata.js';
+import { recordWriteFor } from '../middleware/consistency.js';
 import { errors, json, jsonBody, router } from '../openapi.js';
 import { AuthResultSchema, CodeSchema, EmailSchema, NewPasswordSchema, NicknameSchema, PasswordSchema, PhoneSchema } from './user-schemas.js';
 
 const tags = ['Users and auth'];
 const RefreshBody = z.object({ refreshToken: z.string().min(20).max(200) }).strict();
-const authResult = (result: AuthResult) => ({ ...result, position: String(result.position) });
+
+/** Signing in or registering with a guest cart's token merges that cart into the account's. */
+const GuestCartHeader = z.object({
+  'x-cart-token': z.string().optional().openapi({ description: "a guest cart's token: its lines are merged into the account's cart" }),
+});
 
 export function authRoutes(deps: Deps) {
   const app = router();
+  /** The sign-in answer; `user.points` is the coins balance, as GET /me shows it. */
+  const authResult = async (result: AuthResult) => ({ ...result, user: { ...result.user, points: await pointsOf(deps, result.user.id) }, position: String(result.position) });
 
   app.openapi(
     createRoute({
@@ -42,14 +50,16 @@ export function authRoutes(deps: Deps) {
       tags,
       summary: 'Register with a phone, its SMS code and a password',
       request: {
+        headers: GuestCartHeader,
         body: jsonBody(z.object({ phone: PhoneSchema, code: CodeSchema, password: NewPasswordSchema, nickname: NicknameSchema, email: EmailSchema.optional() }).strict()),
       },
       responses: { 201: json(AuthResultSchema, 'registered and signed in'), ...errors(400, 409, 415) },
     }),
     async (c) => {
       const result = await registerWithCode(deps, c.req.valid('json'), commandMetadata(c));
+      recordWriteFor(c, result.user.id);
       await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
-      return c.json(authResult(result), 201, { 'X-Position': String(result.position) });
+      return c.json(await authResult(result), 201, { 'X-Position': String(result.position) });
     },
   );
 
@@ -59,13 +69,14 @@ export function authRoutes(deps: Deps) {
       path: '/login',
       tags,
       summary: 'Sign in with e-mail or phone and password',
-      request: { body: jsonBody(z.object({ identifier: z.string().trim().min(1).max(254), password: PasswordSchema }).strict()) },
+      request: { headers: GuestCartHeader, body: jsonBody(z.object({ identifier: z.string().trim().min(1).max(254), password: PasswordSchema }).strict()) },
       responses: { 200: json(AuthResultSchema, 'signed in'), ...errors(400, 401, 415, 429) },
     }),
     async (c) => {
       const result = await loginWithPassword(deps, { ...c.req.valid('json'), ip: c.get('clientIp') }, commandMetadata(c));
+      recordWriteFor(c, result.user.id);
       await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
-      return c.json(authResult(result), 200, { 'X-Position': String(result.position) });
+      return c.json(await authResult(result), 200, { 'X-Position': String(result.position) });
     },
   );
 
@@ -75,13 +86,14 @@ export function authRoutes(deps: Deps) {
       path: '/login/sms',
       tags,
       summary: 'Sign in with phone and SMS code',
-      request: { body: jsonBody(z.object({ phone: PhoneSchema, code: CodeSchema }).strict()) },
+      request: { headers: GuestCartHeader, body: jsonBody(z.object({ phone: PhoneSchema, code: CodeSchema }).strict()) },
       responses: { 200: json(AuthResultSchema, 'signed in'), ...errors(400, 415, 429) },
     }),
     async (c) => {
       const result = await loginWithCode(deps, { ...c.req.valid('json'), ip: c.get('clientIp') }, commandMetadata(c));
+      recordWriteFor(c, result.user.id);
       await mergeGuestCartOnSignIn(deps, result.user.id, c.req.header('X-Cart-Token'));
-      return c.json(authResult(result), 200, { 'X-Position': String(result.position) });
+      return c.json(await authResult(result), 200, { 'X-Position': String(result.position) });
     },
   );
 
@@ -96,7 +108,8 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const result = await refreshSession(deps, c.req.valid('json').refreshToken, commandMetadata(c));
-      return c.json(authResult(result), 200, { 'X-Position': String(result.position) });
+      recordWriteFor(c, result.user.id);
+      return c.json(await authResult(result), 200, { 'X-Position': String(result.position) });
     },
   );
 

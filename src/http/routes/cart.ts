@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { MAX_LINES, MAX_QUANTITY } from '../../domain/carts/cart.js';
 import { addToCart, changeCartQuantity, removeFromCart, showCart, type CartAnswer, type CartHolder } from '../../commands/carts/carts.js';
 import type { AppEnv } from '../env.js';
+import { signalRecorder } from '../../commands/personalization/signals.js';
 import { bearer, errors, jsonBody, MoneySchema, router } from '../openapi.js';
 
 const tags = ['Cart'];
@@ -96,7 +97,14 @@ export function cartRoutes(deps: Deps) {
       },
       responses: { 200: cartAnswer('the cart after the change'), ...errors(400, 401, 404, 409, 415) },
     }),
-    async (c) => respond(c, await addToCart(deps, holder(c), c.req.valid('json'))),
+    async (c) => {
+      const body = c.req.valid('json');
+      const result = await addToCart(deps, holder(c), body);
+      const user = c.get('user');
+      const line = user ? result.cart.items.find((item) => item.skuId === body.skuId) : undefined;
+      if (user && line) signalRecorder(deps).record(user.id, { kind: 'cart', productId: line.productId, skuId: body.skuId });
+      return respond(c, result);
+    },
   );
 
   app.openapi(

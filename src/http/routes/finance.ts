@@ -60,6 +60,9 @@ export const ReconciliationSchema = z
         events: z.array(EventRef),
       }),
     ),
+    unsafeNumbers: z
+      .array(z.object({ what: z.enum(['amount', 'balance']), account: z.string(), value: z.string(), transferId: z.string().nullable(), events: z.array(EventRef) }))
+      .openapi({ description: 'leg amounts and balances that are not safe integers (past 2^53 a double loses whole units); sums are exact (BigInt)' }),
     settlement: z.object({ providers: z.array(z.string()), days: z.number().int(), lines: z.number().int(), facts: z.number().int() }),
     daily: z.array(
       z.object({
@@ -107,7 +110,7 @@ export function financeRoutes(deps: Deps, options: FinanceRouteOptions = {}) {
       request: {
         query: z.object({
           kind: z
-            .enum(['customer_wallet', 'customer_coins', 'provider_clearing', 'merchant_payable', 'platform_revenue', 'refunds_payable', 'wallet_funding', 'coins_issuance'])
+            .enum(['customer_wallet', 'customer_coins', 'provider_clearing', 'merchant_payable', 'platform_revenue', 'refunds_payable', 'wallet_funding', 'coins_issuance', 'coins_shortfall'])
             .optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: '1-500, default 100' }),
           cursor: z.string().max(500).optional(),

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../deps.js';
 import { createFlashSale, endFlashSale, getFlashSale } from '../../commands/flash-sales/flash-sales.js';
+import { listFlashSales } from '../../queries/marketing/marketing.js';
 import { commandMetadata } from '../command-metadata.js';
 import { requireUser } from '../middleware/auth.js';
-import { bearer, errors, etag, json, jsonBody, MoneySchema, router } from '../openapi.js';
+import { bearer, errors, etag, IfMatchHeader, json, jsonBody, MoneySchema, parseIfMatch, router } from '../openapi.js';
+import { CountInput, MoneyInput } from '../limits.js';
 
 const tags = ['Promotions'];
 const security = bearer;
@@ -14,8 +16,8 @@ const IdParam = z.object({ id: z.string().max(40).openapi({ param: { name: 'id',
 const CreateFlashSaleBody = z
   .object({
     skuId: z.string().trim().min(1).max(100),
-    quantity: z.number().int().positive().openapi({ description: 'units the gate admits; at most the SKU’s available stock now' }),
-    price: MoneySchema.optional().openapi({ description: 'the unit price while the sale runs (default: the SKU’s own price)' }),
+    quantity: CountInput.openapi({ description: 'units the gate admits; at most the SKU’s available stock now' }),
+    price: MoneyInput.optional().openapi({ description: 'the unit price while the sale runs (default: the SKU’s own price)' }),
     startsAt: DateTime.optional().openapi({ description: 'default: now' }),
     endsAt: DateTime.optional().openapi({ description: 'exclusive; default: open until ended by an admin' }),
   })
@@ -73,6 +75,32 @@ export function flashSaleRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/admin/flash-sales',
+      tags,
+      security,
+      middleware: [admin] as const,
+      summary: 'Flash sales, newest first (cursor pages), each with its gate’s admitted and remaining units',
+      description: 'The list comes from the `flash_sales` read model; each sale’s counters are read as GET /admin/flash-sales/{id} reads them (the gate while it runs). `open=true`: only sales an admin has not ended.',
+      request: {
+        query: z.object({
+          open: z.enum(['true', 'false']).optional().openapi({ description: 'true: not ended by an admin; false: ended' }),
+          limit: z.coerce.number().int().min(1).max(50).default(20).openapi({ description: '1-50, default 20' }),
+          cursor: z.string().max(500).optional().openapi({ description: "the previous page's nextCursor" }),
+        }),
+      },
+      responses: { 200: json(z.object({ items: z.array(FlashSaleSchema), nextCursor: z.string().nullable() }).openapi('FlashSalePage'), 'a page of flash sales'), ...errors(400, 401, 403) },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listFlashSales(deps, { limit: query.limit, cursor: query.cursor, open: query.open === undefined ? undefined : query.open === 'true' });
+      const items = await Promise.all(page.items.map((doc) => getFlashSale(deps, doc.id)));
+      return c.json({ items, nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/admin/flash-sales/{id}',
       tags,
       security,
@@ -95,12 +123,13 @@ export function flashSaleRoutes(deps: Deps) {
       security,
       middleware: [admin] as const,
       summary: 'End a flash sale now (its SKU sells at its own price again, without the gate)',
-      description: 'Ending a sale that is over answers it unchanged.',
-      request: { params: IdParam },
-      responses: { 200: json(FlashSaleSchema.extend({ position: Position }), 'ended'), ...errors(401, 403, 404) },
+      description: 'Ending a sale that is over answers it unchanged. If-Match (optional) is the sale’s ETag; stale → 412.',
+      request: { params: IdParam, headers: IfMatchHeader },
+      responses: { 200: json(FlashSaleSchema.extend({ position: Position }), 'ended'), ...errors(400, 401, 403, 404, 412) },
     }),
     async (c) => {
-      const { sale, position } = await endFlashSale(deps, c.req.valid('param').id, commandMetadata(c));
+      const expectedVersion = parseIfMatch(c.req.header('If-Match'));
+      const { sale, position } = await endFlashSale(deps, c.req.valid('param').id, commandMetadata(c), expectedVersion);
       return c.json({ ...sale, position: String(position) }, 200, { ETag: etag(sale.version), 'X-Position': String(position) });
     },
   );

@@ -35,6 +35,7 @@ export function opsRoutes(deps: Deps, metrics: Metrics) {
   app.get('/metrics', async (c) => {
     for (const status of await deps.projections.status()) {
       metrics.projectionLag.set({ projection: status.name }, status.lag);
+      metrics.projectionLagSeconds.set({ projection: status.name }, status.lagSeconds);
       if (status.kind === 'reactor') metrics.reactorBacklog.set({ reactor: status.name }, status.lag);
     }
     return c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });

@@ -5,11 +5,11 @@ import { PAYMENT_METHODS } from '../../domain/payments/payment.js';
 import { payPayOrder } from '../../commands/payments/pay.js';
 import { receiveCallback } from '../../commands/payments/callbacks.js';
 import { flaggedPayments } from '../../queries/wallet/wallet.js';
-import type { SandboxProvider } from '../../adapters/payments/sandbox.js';
+import { getPayOrder } from '../../queries/orders/pay-orders.js';
 import { commandMetadata } from '../command-metadata.js';
 import { currentUser, requireUser } from '../middleware/auth.js';
 import { idempotent } from '../middleware/idempotency.js';
-import { bearer, errors, IdempotencyKeyHeader, json, jsonBody, MoneySchema, router } from '../openapi.js';
+import { bearer, errors, etag, IdempotencyKeyHeader, json, jsonBody, MoneySchema, router } from '../openapi.js';
 
 const tags = ['Payments'];
 const security = bearer;
@@ -26,7 +26,8 @@ const PayBody = z
 
 const PaymentSchema = z
   .object({
-    paymentId: z.string(),
+    id: z.string().openapi({ description: 'the payment id, as in payment lists' }),
+    paymentId: z.string().openapi({ description: 'same as id' }),
     payOrderId: z.string(),
     status: z.enum(['pending', 'captured', 'declined', 'refunded']),
     method: z.enum(PAYMENT_METHODS),
@@ -38,6 +39,46 @@ const PaymentSchema = z
     position: z.string(),
   })
   .openapi('Payment');
+
+export const PaymentAttemptSchema = z
+  .object({
+    paymentId: z.string(),
+    payOrderId: z.string(),
+    method: z.string(),
+    status: z.enum(['pending', 'captured', 'declined', 'refunded']),
+    amount: MoneySchema,
+    fee: MoneySchema,
+    coins: z.number().int(),
+    coinsValue: MoneySchema,
+    voucherCode: z.string().nullable(),
+    voucherValue: MoneySchema,
+    declineReason: z.string().nullable().openapi({ description: 'why it was declined (e.g. `card_declined`); null unless `declined`' }),
+    refunded: z.boolean().openapi({ description: 'refunded automatically (it succeeded after its orders were cancelled, or after a decline)' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('PaymentAttempt');
+
+const PayOrderSchema = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    status: z.enum(['pending', 'cancelled']).openapi({ description: '`cancelled` once every order of it is cancelled' }),
+    paymentStatus: z.enum(['unpaid', 'paid']),
+    orders: z.array(z.object({ id: z.string(), merchantId: z.string(), total: MoneySchema, cancelled: z.boolean() })),
+    subtotal: MoneySchema,
+    discount: MoneySchema,
+    shipping: MoneySchema,
+    payable: MoneySchema.openapi({ description: 'what is left to pay: the orders still open' }),
+    promotionCode: z.string().nullable(),
+    expiresAt: z.string(),
+    placedAt: z.string(),
+    paymentInFlight: z.string().nullable().openapi({ description: 'the payment awaiting its outcome, if any' }),
+    paidBy: z.string().nullable(),
+    payments: z.array(PaymentAttemptSchema).openapi({ description: 'every payment attempt, oldest first' }),
+    version: z.number().int(),
+  })
+  .openapi('PayOrder');
 
 const FlaggedSchema = z.object({
   id: z.string(),
@@ -73,7 +114,26 @@ export function paymentRoutes(deps: Deps) {
       const body = c.req.valid('json');
       const idempotencyKey = c.req.header('Idempotency-Key');
       const paid = await payPayOrder(deps, { userId: user.id, payOrderId: c.req.valid('param').id, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) }, commandMetadata(c));
-      return c.json({ ...paid, status: paid.status as 'pending', position: String(paid.position) }, 201, { 'X-Position': String(paid.position) });
+      return c.json({ id: paid.paymentId, ...paid, status: paid.status as 'pending', position: String(paid.position) }, 201, { 'X-Position': String(paid.position) });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/pay-orders/{id}',
+      tags,
+      security,
+      middleware: [requireUser()] as const,
+      summary: 'A pay order with its payment attempts: status and decline reason (owner or admin; others 404)',
+      request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: { 200: json(PayOrderSchema, 'the pay order'), ...errors(401, 404) },
+    }),
+    async (c) => {
+      const user = currentUser(c);
+      const payOrder = await getPayOrder(deps, c.req.valid('param').id, { id: user.id, admin: user.roles.includes('admin') });
+      if (!payOrder) throw new NotFoundError('pay order');
+      return c.json({ ...payOrder, payments: payOrder.payments.map((payment) => PaymentAttemptSchema.parse(payment)) }, 200, { ETag: etag(payOrder.version) });
     },
   );
 
@@ -123,11 +183,12 @@ export function sandboxPaymentDevRoutes(deps: Deps) {
       path: '/sandbox/payments/{paymentId}/redeliver',
       tags: ['Development'],
       summary: 'The sandbox sends the last callback of a payment again, N times',
+      description: 'A dev route: loopback clients only unless BAZAAR_DEV_ROUTES=on (others get 403).',
       request: { params: z.object({ paymentId: z.string().min(1).max(100) }), query: z.object({ times: z.coerce.number().int().min(1).max(20).default(1) }) },
-      responses: { 200: json(z.object({ paymentId: z.string(), delivered: z.number().int() }), 'delivered'), ...errors(400, 404) },
+      responses: { 200: json(z.object({ paymentId: z.string(), delivered: z.number().int() }), 'delivered'), ...errors(400, 403, 404) },
     }),
     async (c) => {
-      const sandbox = deps.paymentProvider as Partial<SandboxProvider>;
+      const sandbox = deps.paymentProvider; // reached through the port: its optional sandbox control
       const { paymentId } = c.req.valid('param');
       const { times } = c.req.valid('query');
       if (!sandbox.redeliver || !(await sandbox.redeliver(paymentId, times))) throw new NotFoundError('sandbox payment');

@@ -10,6 +10,8 @@ import { bearer, errors, etag, IdempotencyKeyHeader, IfMatchHeader, json, jsonBo
 
 const tags = ['Fulfillment'];
 const security = bearer;
+/** Shipping is also open to the merchant's API key (`Authorization: ApiKey <key>`). */
+const staffSecurity = [...bearer, { apiKeyAuth: [] }];
 const OrderId = z.string().trim().min(1).max(64);
 const ShipmentParams = z.object({ id: OrderId, shipmentId: z.string().trim().min(1).max(100) });
 const Carrier = z.string().trim().min(1).max(60);
@@ -17,7 +19,8 @@ const TrackingNumber = z.string().trim().min(1).max(100);
 
 const ShipmentSchema = z
   .object({
-    shipmentId: z.string(),
+    id: z.string().openapi({ description: 'the shipment id, as in the order view' }),
+    shipmentId: z.string().openapi({ description: 'same as id' }),
     orderId: z.string(),
     carrier: z.string(),
     trackingNumber: z.string(),
@@ -28,6 +31,7 @@ const ShipmentSchema = z
   .openapi('Shipment');
 
 const body = (shipment: ShipmentAnswer) => ({
+  id: shipment.shipmentId,
   shipmentId: shipment.shipmentId,
   orderId: shipment.orderId,
   carrier: shipment.carrier,
@@ -52,7 +56,7 @@ export function shipmentRoutes(deps: Deps) {
       method: 'post',
       path: '/admin/orders/{id}/shipments',
       tags,
-      security,
+      security: staffSecurity,
       middleware: [staff, idempotent(deps.kv)] as const,
       summary: 'Ship a paid order (admin, or its merchant)',
       description:
@@ -73,7 +77,7 @@ export function shipmentRoutes(deps: Deps) {
       method: 'get',
       path: '/admin/orders/{id}/shipments/{shipmentId}',
       tags,
-      security,
+      security: staffSecurity,
       middleware: [staff] as const,
       summary: 'One shipment, with its ETag',
       request: { params: ShipmentParams },
@@ -91,7 +95,7 @@ export function shipmentRoutes(deps: Deps) {
       method: 'patch',
       path: '/admin/orders/{id}/shipments/{shipmentId}',
       tags,
-      security,
+      security: staffSecurity,
       middleware: [staff] as const,
       summary: 'Correct the tracking number (If-Match required)',
       description:
@@ -119,15 +123,16 @@ export function shipmentRoutes(deps: Deps) {
       security,
       middleware: [requireUser()] as const,
       summary: 'The customer confirms receipt: delivered → completed (earns coins)',
-      description: 'Only while `delivered` (else 409 INVALID_STATE_TRANSITION); confirming again answers the completed order. Completion earns coins worth BAZAAR_COINS_EARN_BPS of what was paid.',
-      request: { params: z.object({ id: OrderId }) },
+      description: 'Only while `delivered` (else 409 INVALID_STATE_TRANSITION); confirming again answers the completed order. Completion earns coins worth BAZAAR_COINS_EARN_BPS of what was paid. If-Match (optional): the order’s ETag; stale → 412.',
+      request: { params: z.object({ id: OrderId }), headers: IfMatchHeader },
       responses: {
         200: json(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), coinsEarned: z.number().int(), position: z.string() }), 'completed'),
-        ...errors(401, 404, 409),
+        ...errors(400, 401, 404, 409, 412),
       },
     }),
     async (c) => {
-      const result = await completeOrder(deps, actorOf(c), c.req.valid('param').id, commandMetadata(c));
+      const expectedVersion = parseIfMatch(c.req.header('If-Match'));
+      const result = await completeOrder(deps, actorOf(c), c.req.valid('param').id, commandMetadata(c), undefined, expectedVersion);
       return c.json({ id: result.order.orderId, status: result.order.status, coinsEarned: result.order.coinsEarned ?? 0, position: String(result.position) }, 200, { ETag: etag(result.revision), 'X-Position': String(result.position) });
     },
   );

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { SEARCH_LIMITS, SEARCH_SORTS, type SearchQuery } from '../../ports/search-index.js';
+import { SEARCH_LIMITS, SEARCH_SORTS, SUGGEST_LIMITS, type SearchQuery } from '../../ports/search-index.js';
 import { COLLECTION_SORTS } from '../../domain/catalog/home-page.js';
 import { PRODUCT_STATUSES } from '../../domain/catalog/product.js';
 import { IdSchema } from '../../commands/catalog/schemas.js';
@@ -34,12 +34,13 @@ const MinorUnits = (description: string) =>
     .optional()
     .openapi({ description, example: '9900' });
 
-const KNOWN = ['q', 'category', 'frontendCategory', 'brand', 'minPrice', 'maxPrice', 'inStock', 'sort', 'page', 'size'];
+const KNOWN = ['q', 'category', 'frontendCategory', 'brand', 'minPrice', 'maxPrice', 'inStock', 'sort', 'page', 'size', 'explain'];
 
 export const SearchQuerySchema = z
   .looseObject({
     q: z.string().trim().max(SEARCH_LIMITS.maxQueryLength, `at most ${SEARCH_LIMITS.maxQueryLength} characters`).optional().openapi({
-      description: 'keywords, Chinese or English; a product matches when its title, brand, attribute values or description hold every word (武侠小说 finds 金庸武侠小说全集)',
+      description:
+        'keywords, Chinese or English; a product matches when its title, brand, attribute values, category names, SKU codes or description hold every word (武侠小说 finds 金庸武侠小说全集); case, full-width letters, accents and English plurals are folded (PHONES, ｐｈｏｎｅ and phone are one word); Latin words are also read as pinyin (shouji, sj → 手机), words of 5+ letters no product holds tolerate a typo (2 from 9 letters: iphnoe → iPhone), and the admins\' synonym groups apply (tee ↔ t-shirt)',
       example: '武侠小说',
     }),
     category: IdList('backend category ids; a category also finds the products of its sub-categories'),
@@ -48,11 +49,15 @@ export const SearchQuerySchema = z
     minPrice: MinorUnits('lowest price (inclusive), integer minor units (fen); compared with the lowest SKU price'),
     maxPrice: MinorUnits('highest price (inclusive), integer minor units (fen); compared with the lowest SKU price'),
     inStock: z.enum(['true', 'false']).optional().openapi({ description: 'true: only products with a SKU available; false: only sold-out ones' }),
-    sort: z.enum(SEARCH_SORTS).default('relevance').openapi({ description: 'relevance (without q: like sales), price_asc / price_desc (lowest SKU price), sales, newest (first listed); ties by id' }),
+    sort: z.enum(SEARCH_SORTS).default('relevance').openapi({
+      description:
+        'relevance (BM25F over title, keywords, description, raised when the query head names the product category or heads its title, and by stock and sales; without q: like sales), price_asc / price_desc (lowest SKU price), sales, newest (first listed); ties by id',
+    }),
     page: z.preprocess(blankToUndefined, wholeNumber('must be a whole number').min(1, 'must be ≥ 1').default(1)).openapi({ description: '1-based; page × size ≤ 10000' }),
     size: z
       .preprocess(blankToUndefined, wholeNumber('must be a whole number').min(1, 'must be ≥ 1').max(SEARCH_LIMITS.maxSize, `must be ≤ ${SEARCH_LIMITS.maxSize}`).default(SEARCH_LIMITS.defaultSize))
       .openapi({ description: `hits per page, 1-${SEARCH_LIMITS.maxSize}, default ${SEARCH_LIMITS.defaultSize}` }),
+    explain: z.enum(['true', 'false']).optional().openapi({ description: 'admins: each hit carries `explain`, the parts of its personalized score (403 for others)' }),
   })
   .superRefine((value, ctx) => {
     if (value.minPrice !== undefined && value.maxPrice !== undefined && value.minPrice > value.maxPrice) {
@@ -132,15 +137,48 @@ export const SearchResultSchema = z
     total: z.number().int(),
     page: z.number().int(),
     size: z.number().int(),
-    hits: z.array(ProductCardSchema.extend({ highlight: z.string().nullable().openapi({ example: '金庸<em>武侠</em><em>小说</em>全集' }) })),
+    hits: z.array(
+      ProductCardSchema.extend({
+        highlight: z.string().nullable().openapi({ example: '金庸<em>武侠</em><em>小说</em>全集' }),
+        explain: z
+          .object({
+            plainRank: z.number().int().openapi({ description: '1-based position in the plain (unpersonalized) order' }),
+            text: z.number().openapi({ description: 'text relevance from the plain rank: 1 / log2(plainRank + 1)' }),
+            affinity: z.number().openapi({ description: "0–1: the shopper's liking of the hit's category, brand and attribute values" }),
+            popularity: z.number().openapi({ description: '0–1: recent paid order lines of the product' }),
+            final: z.number().openapi({ description: 'text + 1 × affinity + 0.2 × popularity (text alone when no hit of the window has affinity)' }),
+          })
+          .optional()
+          .openapi({ description: 'with explain=true (admins) only' }),
+      }),
+    ),
     facets: z.object({
       brand: z.array(LabelledCount),
       category: z.array(LabelledCount),
       price: z.array(z.object({ from: MoneySchema, to: MoneySchema.nullable().openapi({ description: 'exclusive; null: no upper bound' }), count: z.number().int() })),
       attributes: z.record(z.string(), z.array(z.object({ value: z.string(), count: z.number().int() }))),
     }),
+    unmatchedWords: z.array(z.string()).openapi({ description: 'with a keyword and no hit: the query\'s words (as analyzed) that no listed product holds in any form; else empty', example: ['草莓'] }),
+    didYouMean: z.string().nullable().openapi({ description: 'with a keyword and no hit: the closest query that finds listed products (unmatched words corrected or dropped, then words kept while they still find something); else null', example: '手机' }),
   })
   .openapi('SearchResult');
+
+export const SuggestQuerySchema = z.object({
+  q: z.string().max(SUGGEST_LIMITS.maxPrefixLength, `at most ${SUGGEST_LIMITS.maxPrefixLength} characters`).openapi({ description: 'what the shopper has typed: Chinese, Latin, pinyin or pinyin initials (武侠, wuxia, wx)', example: 'wuxia' }),
+  size: z.coerce.number().int().min(1).max(SUGGEST_LIMITS.maxSize).optional().openapi({ description: `completions wanted (default ${SUGGEST_LIMITS.defaultSize})` }),
+});
+
+export const SuggestResultSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        text: z.string().openapi({ description: 'a phrase of listed products\' titles, a brand or a category name, in lower case', example: '武侠小说' }),
+        products: z.number().int().openapi({ description: 'listed products holding it' }),
+        sales: z.number().openapi({ description: 'their sales' }),
+      }),
+    ),
+  })
+  .openapi('SuggestResult');
 
 export const ProductDetailSchema = z
   .object({

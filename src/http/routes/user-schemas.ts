@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../domain/shared/actor.js';
 import { GENDERS } from '../../domain/users/user.js';
-import { normalizePhone, PASSWORD_MAX_LENGTH, passwordWeakness } from '../../domain/users/credentials.js';
+import { normalizePhone, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordWeakness } from '../../domain/users/credentials.js';
 
 export const PhoneSchema = z
   .string()
@@ -26,7 +26,7 @@ export const NewPasswordSchema = z
     const weakness = passwordWeakness(value);
     if (weakness) ctx.addIssue({ code: 'custom', message: `password ${weakness}` });
   })
-  .openapi({ description: 'at least 10 characters mixing two of: lower case, upper case, digits, symbols; not a common password' });
+  .openapi({ description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters mixing two of: lower case, upper case, digits, symbols; not a common password, not your phone number` });
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 

@@ -6,6 +6,7 @@ import { commandMetadata } from '../command-metadata.js';
 import { currentUser, requireUser } from '../middleware/auth.js';
 import { idempotent } from '../middleware/idempotency.js';
 import { bearer, errors, IdempotencyKeyHeader, json, jsonBody, MoneySchema, router } from '../openapi.js';
+import { MoneyInput } from '../limits.js';
 
 const tags = ['Wallet'];
 const security = bearer;
@@ -22,7 +23,7 @@ const EntrySchema = z.object({
   at: z.string(),
 });
 
-const CreditBody = z.object({ amount: MoneySchema, reason: z.string().trim().min(1).max(500) }).strict().openapi('WalletCredit');
+const CreditBody = z.object({ amount: MoneyInput, reason: z.string().trim().min(1).max(500) }).strict().openapi('WalletCredit');
 
 export function walletRoutes(deps: Deps) {
   const app = router();

@@ -28,7 +28,7 @@ import {
 
 const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryRenamed', 'CategoryMoved', 'CategoryDeleted', 'AttributeDefined']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryRenamed', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
-const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted', 'ProductSnapshotTaken']);
+const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'SkuWeightChanged', 'ProductListed', 'ProductDelisted', 'ProductSnapshotTaken']);
 const INVENTORY_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted', 'StockReturned']);
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
@@ -46,7 +46,7 @@ export const catalogProjection: ViewProjection = {
   indexes: {
     [CATEGORIES]: [['parentId']],
     [FRONTEND_CATEGORIES]: [['parentId']],
-    [PRODUCTS]: [['merchantId'], ['status'], ['merchantId', 'status'], ['category.id']],
+    [PRODUCTS]: [['merchantId'], ['status'], ['merchantId', 'status'], ['category.id'], ['brand.id']],
     [API_KEYS]: [['merchantId']],
   },
   route(event) {

@@ -10,7 +10,7 @@ import type { PromotionEvent } from '../../domain/promotions/promotion.js';
 import type { ShipmentEvent } from '../../domain/fulfillment/shipment.js';
 import type { RefundEvent } from '../../domain/refunds/refund.js';
 
-/** The order views (API.md GET /orders, /orders/:id) and what each order still holds (for the expiry sweeper). */
+/** The order views (docs/api.md GET /orders, /orders/:id) and what each order still holds (for the expiry sweeper). */
 export const ORDERS = 'orders';
 export const ORDER_HOLDS = 'order_holds';
 
@@ -92,7 +92,7 @@ export const ordersProjection: ViewProjection = {
   name: 'orders',
   collections: [ORDERS, ORDER_HOLDS],
   indexes: {
-    [ORDERS]: [['userId', 'createdAt'], ['userId', 'status', 'createdAt'], ['merchantId', 'createdAt'], ['merchantId', 'status', 'createdAt'], ['status', 'expiresAt'], ['status', 'createdAt'], ['createdAt']],
+    [ORDERS]: [['userId', 'createdAt'], ['userId', 'status', 'createdAt'], ['merchantId', 'createdAt'], ['merchantId', 'status', 'createdAt'], ['status', 'expiresAt'], ['status', 'createdAt'], ['createdAt'], ['refundStatus', 'createdAt'], ['merchantId', 'refundStatus', 'createdAt'], ['paymentStatus', 'createdAt'], ['fulfillmentStatus', 'createdAt'], ['merchantId', 'paymentStatus', 'createdAt'], ['merchantId', 'fulfillmentStatus', 'createdAt']],
     [ORDER_HOLDS]: [['expiresAt']],
   },
   route(event) {
@@ -266,6 +266,8 @@ function evolveShipment(doc: OrderView, event: RecordedEvent): OrderView {
       return { ...next, shipments: update({ status: 'delivered' }), timeline: [...doc.timeline, timelineEntry(event, at)] };
     case 'ShipmentFailed':
       return { ...next, shipments: update({ status: 'failed' }), timeline: [...doc.timeline, timelineEntry(event, at, shipment.data.reason)] };
+    case 'ShipmentReturned':
+      return { ...next, shipments: update({ status: 'returned' }), timeline: [...doc.timeline, timelineEntry(event, at)] };
     default:
       return doc;
   }

@@ -2,7 +2,7 @@ import type { ViewProjection } from '../../kernel/view-projection.js';
 import type { Money } from '../../domain/shared/money.js';
 import type { PaymentEvent } from '../../domain/payments/payment.js';
 
-/** Payment views: the stuck-payment sweeper (status, createdAt) and the admin's flagged list (flagged, flaggedAt). */
+/** Payment views: the stuck-payment sweeper (status, createdAt), the admin's flagged list (flagged, flaggedAt), a customer's payments (userId) and a pay order's attempts (payOrderId). */
 export const PAYMENTS = 'payments';
 
 export interface PaymentView {
@@ -35,7 +35,7 @@ export interface PaymentView {
 export const paymentsProjection: ViewProjection = {
   name: 'payments',
   collections: [PAYMENTS],
-  indexes: { [PAYMENTS]: [['status', 'createdAt'], ['flagged', 'flaggedAt'], ['userId', 'createdAt']] },
+  indexes: { [PAYMENTS]: [['status', 'createdAt'], ['flagged', 'flaggedAt'], ['userId', 'createdAt'], ['payOrderId', 'createdAt']] },
   route(event) {
     return event.streamId.startsWith('payment-') && event.type.startsWith('Payment') ? [{ collection: PAYMENTS, id: (event.data as { paymentId: string }).paymentId }] : [];
   },

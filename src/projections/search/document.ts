@@ -17,12 +17,17 @@ export function searchDocument(entry: ProductEntry, chain: CategoryEntry[], fron
   if (!product || entry.categoryId === null) return null;
   const prices = product.skus.map((sku) => sku.price.amount);
   const inStock = productInStock(product, entry.stock);
+  const leaf = chain[chain.length - 1];
+  const leafName = leaf?.id === entry.categoryId ? leaf.name : undefined;
   return {
     id: entry.id,
     title: product.title,
     description: product.description,
     brand: product.brand,
     categoryId: entry.categoryId,
+    ...(leafName !== undefined ? { categoryName: leafName } : {}),
+    categoryNames: chain.flatMap((category) => (category.name !== undefined ? [category.name] : [])),
+    skuCodes: product.skus.flatMap((sku) => (sku.skuCode ? [sku.skuCode] : [])),
     categoryIds: chain.length > 0 ? chain.map((category) => category.id) : [entry.categoryId],
     frontendCategoryIds: frontends.map((frontend) => frontend.id).sort(),
     attributes: attributeValues(product),

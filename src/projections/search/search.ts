@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '../../ports/event-store.js';
 import type { KeyValue } from '../../ports/key-value.js';
-import { CheckpointMoved, type ViewDocument, type ViewStore, type ViewWrite } from '../../ports/view-store.js';
-import type { ProductSearchDocument, SearchIndex } from '../../ports/search-index.js';
-import type { ProjectionTarget } from '../../kernel/projection-runner.js';
+import { CheckpointMoved, type ViewDocument, type ViewRebuild, type ViewStore, type ViewWrite } from '../../ports/view-store.js';
+import type { ProductSearchDocument, SearchIndex, SearchIndexRebuild } from '../../ports/search-index.js';
+import type { ProjectionRebuild, ProjectionTarget } from '../../kernel/projection-runner.js';
 import { loadSearchDocument } from './document.js';
 import { markProductsChanged } from './product-cache.js';
 import { affectedBy, searchState, SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS, type FrontendEntry } from './state.js';
@@ -17,17 +17,28 @@ const WRITE_CHUNK = 500;
  * they do not depend on how far another projection has got, and a rebuild gives exactly what
  * incremental updates gave (./document.ts).
  *
- * A batch runs in two atomic steps: the state and its checkpoint (ViewStore.commit), then the documents
- * and theirs (SearchIndex.commit); the projection's checkpoint is the lower of the two. After a crash
- * between them, the replay skips the events the state already holds (positions at or below its
- * checkpoint) and writes the documents again; index writes are idempotent by revision.
+ * A batch runs in two steps: the state and its checkpoint (ViewStore.commit, atomic), then the documents
+ * and theirs (SearchIndex.commit: documents first, then the checkpoint, idempotent rather than atomic on
+ * Elasticsearch); the projection's checkpoint is the lower of the two. After a crash between or within
+ * them, the replay skips the events the state already holds (positions at or below its checkpoint) and
+ * writes the documents again; index writes are idempotent by revision.
  *
  * It also marks each product whose product or inventory events it applies as changed, for the
  * product-detail cache (./product-cache.ts).
+ *
+ * A rebuild fills a new generation of the state and a new index beside the live ones, then switches the
+ * state and then the index. Between the two switches the live writer sees its index behind the new state
+ * and writes its batches' documents again, as after a crash between the two commits; the index's switch
+ * then moves its checkpoint back to the rebuild's, and the live writer replays from there.
  */
 export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIndex; kv: KeyValue }): ProjectionTarget {
   const { views, index, kv } = deps;
   let indexed = false;
+  const ensureIndexes = async () => {
+    if (indexed) return;
+    for (const [collection, list] of Object.entries(searchState.indexes ?? {})) for (const fields of list) await views.ensureIndex(collection, fields);
+    indexed = true;
+  };
 
   const checkpoints = async () => {
     const [state, documents] = await Promise.all([views.checkpoint(SEARCH_PROJECTION), index.checkpoint(SEARCH_PROJECTION)]);
@@ -38,10 +49,7 @@ export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIn
     name: SEARCH_PROJECTION,
 
     async checkpoint() {
-      if (!indexed) {
-        for (const [collection, list] of Object.entries(searchState.indexes ?? {})) for (const fields of list) await views.ensureIndex(collection, fields);
-        indexed = true;
-      }
+      await ensureIndexes();
       const { state, documents } = await checkpoints();
       return Math.min(state, documents);
     },
@@ -87,6 +95,46 @@ export function searchProjectionTarget(deps: { views: ViewStore; index: SearchIn
       await rebuild.commit({ projection: SEARCH_PROJECTION, position: 0 });
       await views.reset(SEARCH_PROJECTION, searchState.collections);
     },
+
+    async beginRebuild() {
+      await ensureIndexes();
+      const state = await views.beginRebuild(SEARCH_PROJECTION, searchState.collections);
+      const documents = await index.beginRebuild().catch(async (error: unknown) => {
+        await state.abort();
+        throw error;
+      });
+      return searchRebuild(state, documents);
+    },
+  };
+}
+
+/** The state and the index rebuilt beside the live ones (see searchProjectionTarget). */
+function searchRebuild(state: ViewRebuild, documents: SearchIndexRebuild): ProjectionRebuild {
+  return {
+    checkpoint: () => state.checkpoint(),
+    async apply(events, from) {
+      const entries = new Entries(state);
+      const writes = await entries.evolve(events);
+      const { products, viaCategories } = await affectedProducts(events, entries);
+      const ids = [...products].filter((id) => viaCategories.has(id) || !entries.keptPosition(SEARCH_PRODUCTS, id));
+      for (let start = 0; start < ids.length; start += WRITE_CHUNK) {
+        const docs: ProductSearchDocument[] = [];
+        for (const id of ids.slice(start, start + WRITE_CHUNK)) {
+          const doc = await loadSearchDocument(id, entries.read);
+          if (doc) docs.push(doc);
+        }
+        if (docs.length > 0) await documents.upsert(docs);
+      }
+      await state.commit(writes, from, events[events.length - 1]!.position);
+    },
+    async switch() {
+      const position = await state.checkpoint();
+      await state.switch();
+      await documents.commit({ projection: SEARCH_PROJECTION, position });
+    },
+    async abort() {
+      await Promise.all([state.abort(), documents.abort()]);
+    },
   };
 }
 
@@ -96,7 +144,7 @@ class Entries {
   /** Positions of the entries `evolve` changed, as they were before the batch. */
   private readonly positionsBefore = new Map<string, number>();
 
-  constructor(private readonly views: ViewStore) {}
+  constructor(private readonly views: Pick<ViewStore, 'get' | 'find'>) {}
 
   read = async <T extends Record<string, unknown>>(collection: string, id: string): Promise<T | null> => {
     const cacheKey = `${collection}\u0000${id}`;

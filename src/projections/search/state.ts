@@ -7,6 +7,7 @@ import type { ProductEvent, ProductStatus } from '../../domain/catalog/product.j
 import type { CategoryEvent } from '../../domain/catalog/category.js';
 import type { FrontendCategoryEvent } from '../../domain/catalog/frontend-category.js';
 import type { InventoryEvent } from '../../domain/inventory/inventory.js';
+import { SYNONYMS_STREAM, type SynonymEvent } from '../../domain/search/synonyms.js';
 
 /**
  * The search projection's own fold of the catalog events: just what a search document needs, kept in
@@ -17,6 +18,15 @@ import type { InventoryEvent } from '../../domain/inventory/inventory.js';
 export const SEARCH_PRODUCTS = 'search_products';
 export const SEARCH_CATEGORIES = 'search_categories';
 export const SEARCH_FRONTEND = 'search_frontend_categories';
+/** Synonym groups (src/domain/search/synonyms.ts): applied by searches when they run, never to documents. */
+export const SEARCH_SYNONYMS = 'search_synonyms';
+
+export interface SynonymEntry {
+  [key: string]: unknown;
+  id: string;
+  terms: string[];
+  position: number;
+}
 
 export interface ProductFacts {
   title: string;
@@ -25,7 +35,8 @@ export interface ProductFacts {
   brand: { id: string; name: string };
   keyAttributes: AttributeValues;
   generalAttributes: AttributeValues;
-  skus: Array<{ skuId: string; salesAttributes: AttributeValues; price: Money }>;
+  /** `skuCode` is absent in entries folded before codes were kept (a rebuild fills it). */
+  skus: Array<{ skuId: string; skuCode?: string; salesAttributes: AttributeValues; price: Money }>;
   status: ProductStatus;
   listedAt: string | null;
 }
@@ -40,10 +51,12 @@ export interface ProductEntry {
   position: number;
 }
 
-/** A backend category: its parent and the frontend categories mapped to it directly. */
+/** A backend category: its name, its parent and the frontend categories mapped to it directly. */
 export interface CategoryEntry {
   [key: string]: unknown;
   id: string;
+  /** Absent in entries folded before names were kept (a rebuild fills it). */
+  name?: string;
   parentId: string | null;
   frontendIds: string[];
   position: number;
@@ -59,7 +72,7 @@ export interface FrontendEntry {
 
 const PRODUCT_EVENTS = new Set(['ProductCreated', 'ProductInfoEdited', 'SkuPriceChanged', 'ProductListed', 'ProductDelisted']);
 const STOCK_EVENTS = new Set(['StockSet', 'StockAdjusted', 'StockReserved', 'ReservationReleased', 'ReservationCommitted', 'StockReturned']);
-const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryMoved', 'CategoryDeleted']);
+const CATEGORY_EVENTS = new Set(['CategoryCreated', 'CategoryRenamed', 'CategoryMoved', 'CategoryDeleted']);
 const FRONTEND_EVENTS = new Set(['FrontendCategoryCreated', 'FrontendCategoryMoved', 'FrontendCategoryMapped']);
 
 const key = (collection: string, id: string): DocumentKey => ({ collection, id });
@@ -68,10 +81,11 @@ type Data<E extends { type: string; data: unknown }, T extends E['type']> = Extr
 
 export const searchState: ViewProjection = {
   name: 'search',
-  collections: [SEARCH_PRODUCTS, SEARCH_CATEGORIES, SEARCH_FRONTEND],
+  collections: [SEARCH_PRODUCTS, SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_SYNONYMS],
   indexes: { [SEARCH_PRODUCTS]: [['categoryId']], [SEARCH_CATEGORIES]: [['parentId']], [SEARCH_FRONTEND]: [['parentId']] },
   route(event) {
     const { streamId, type } = event;
+    if (streamId === SYNONYMS_STREAM) return [key(SEARCH_SYNONYMS, (event.data as { groupId: string }).groupId)];
     if (streamId.startsWith('product-') && PRODUCT_EVENTS.has(type)) return [productKey(event)];
     if (streamId.startsWith('inventory-') && STOCK_EVENTS.has(type)) return [productKey(event)];
     if (streamId.startsWith('catalog-category-') && CATEGORY_EVENTS.has(type)) {
@@ -96,6 +110,11 @@ export const searchState: ViewProjection = {
         return event.streamId.startsWith('fe-category-') ? evolveMapping(doc as CategoryEntry | null, event, target.id) : evolveCategory(doc as CategoryEntry | null, event);
       case SEARCH_FRONTEND:
         return evolveFrontend(doc as FrontendEntry | null, event);
+      case SEARCH_SYNONYMS: {
+        const synonym = event as unknown as SynonymEvent;
+        if (synonym.type === 'SynonymGroupDeleted') return null;
+        return { id: synonym.data.groupId, terms: synonym.data.terms, position: event.position } satisfies SynonymEntry;
+      }
       default:
         return doc;
     }
@@ -138,7 +157,7 @@ function evolveProduct(doc: ProductEntry | null, event: RecordedEvent, id: strin
       brand: { id: created.brand.id, name: created.brand.name },
       keyAttributes: created.keyAttributes,
       generalAttributes: created.generalAttributes,
-      skus: created.skus.map(({ skuId, salesAttributes, price }) => ({ skuId, salesAttributes, price })),
+      skus: created.skus.map(({ skuId, skuCode, salesAttributes, price }) => ({ skuId, skuCode, salesAttributes, price })),
       status: 'draft',
       listedAt: null,
     };
@@ -177,9 +196,11 @@ function evolveProduct(doc: ProductEntry | null, event: RecordedEvent, id: strin
 function evolveCategory(doc: CategoryEntry | null, event: RecordedEvent): ViewDocument | null {
   switch (event.type) {
     case 'CategoryCreated': {
-      const { categoryId, parentId } = event.data as Data<CategoryEvent, 'CategoryCreated'>;
-      return { id: categoryId, parentId, frontendIds: doc?.frontendIds ?? [], position: event.position } satisfies CategoryEntry;
+      const { categoryId, name, parentId } = event.data as Data<CategoryEvent, 'CategoryCreated'>;
+      return { id: categoryId, name, parentId, frontendIds: doc?.frontendIds ?? [], position: event.position } satisfies CategoryEntry;
     }
+    case 'CategoryRenamed':
+      return doc ? { ...doc, name: (event.data as Data<CategoryEvent, 'CategoryRenamed'>).name, position: event.position } : doc;
     case 'CategoryMoved':
       return doc ? { ...doc, parentId: (event.data as Data<CategoryEvent, 'CategoryMoved'>).parentId, position: event.position } : doc;
     case 'CategoryDeleted':
@@ -225,9 +246,9 @@ export interface Affected {
 export function affectedBy(event: RecordedEvent): Affected {
   const none: Affected = { products: [], categories: [], frontends: [] };
   const [target] = searchState.route(event);
-  if (!target) return none;
+  if (!target || target.collection === SEARCH_SYNONYMS) return none;
   if (target.collection === SEARCH_PRODUCTS) return { ...none, products: [target.id] };
-  if (event.type === 'CategoryMoved') return { ...none, categories: [target.id] };
+  if (event.type === 'CategoryMoved' || event.type === 'CategoryRenamed') return { ...none, categories: [target.id] };
   if (event.type === 'FrontendCategoryMoved') return { ...none, frontends: [target.id] };
   if (event.type === 'FrontendCategoryCreated' || event.type === 'FrontendCategoryMapped') {
     return { ...none, categories: searchState.route(event).slice(1).map((entry) => entry.id) };

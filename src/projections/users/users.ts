@@ -13,6 +13,8 @@ export const loginKey = (kind: 'email' | 'phone', value: string) => `${kind}:${v
 export const usersProjection: ViewProjection = {
   name: 'users',
   collections: [USERS, USER_LOGINS],
+  /** The console's user search (src/queries/users/find-users.ts): prefix scans and the newest first. */
+  indexes: { [USERS]: [['email'], ['phone'], ['nickname'], ['registeredAt']] },
   route(event) {
     if (!event.streamId.startsWith('user-') || !isUserEvent(event.type)) return [];
     const data = event.data as { userId: string; phone?: string | null; email?: string | null };

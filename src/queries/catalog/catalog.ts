@@ -96,17 +96,19 @@ export async function getProduct(deps: Views, id: string): Promise<ProductResour
 async function withStock(deps: Views, doc: ProductDoc): Promise<ProductResource> {
   const stock = new Map<string, StockDoc | null>();
   for (const sku of doc.skus) stock.set(sku.skuId, await deps.views.get<StockDoc>(STOCK, sku.skuId));
-  return productView(productFromDoc(doc), doc.version, (skuId) => stock.get(skuId) ?? { onHand: 0, reserved: 0 });
+  return productView(productFromDoc(doc), doc.version, (skuId) => stock.get(skuId));
 }
 
-/** Products of one merchant (or all, for an admin), optionally by status. */
+/** Products of one merchant (or all, for an admin), optionally by status, backend category and brand. */
 export async function listProducts(
   deps: Views,
-  query: { merchantId?: string; status?: string; limit: number; cursor?: string | null },
+  query: { merchantId?: string; status?: string; categoryId?: string; brandId?: string; limit: number; cursor?: string | null },
 ): Promise<FindPage<ProductResource>> {
   const where: Record<string, string> = {};
   if (query.merchantId !== undefined) where.merchantId = query.merchantId;
   if (query.status !== undefined) where.status = query.status;
+  if (query.categoryId !== undefined) where['category.id'] = query.categoryId;
+  if (query.brandId !== undefined) where['brand.id'] = query.brandId;
   const page = await deps.views.find<ProductDoc>(PRODUCTS, { where, limit: query.limit, cursor: query.cursor });
   return { items: await Promise.all(page.items.map((doc) => withStock(deps, doc))), nextCursor: page.nextCursor };
 }

@@ -3,6 +3,7 @@ import type { Money } from '../../domain/shared/money.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { InvalidSearchQuery, type SearchHit, type SearchQuery, type SearchResult } from '../../ports/search-index.js';
 import { CATEGORIES, type CategoryDoc } from '../../projections/catalog/documents.js';
+import { synonymGroups } from './search-synonyms.js';
 
 type Reader = Pick<Deps, 'searchIndex' | 'views'>;
 
@@ -37,6 +38,10 @@ export interface SearchPage {
     price: Array<{ from: Money; to: Money | null; count: number }>;
     attributes: Record<string, Array<{ value: string; count: number }>>;
   };
+  /** With a keyword and no hit: the words no listed product holds; else empty. */
+  unmatchedWords: string[];
+  /** With a keyword and no hit: the closest query that finds something; else null. */
+  didYouMean: string | null;
 }
 
 /** Price buckets are in the catalog's one currency. */
@@ -46,7 +51,7 @@ const FACET_CURRENCY = 'CNY';
 export async function searchProducts(deps: Reader, query: SearchQuery): Promise<SearchPage> {
   let result: SearchResult;
   try {
-    result = await deps.searchIndex.search(query);
+    result = await deps.searchIndex.search({ ...query, synonyms: await synonymGroups(deps) });
   } catch (error) {
     if (error instanceof InvalidSearchQuery) throw new ValidationError('the search query is not valid', error.problems.map((message) => ({ path: '(query)', message })));
     throw error;
@@ -64,6 +69,8 @@ export async function searchProducts(deps: Reader, query: SearchQuery): Promise<
       price: result.facets.price.map(({ from, to, count }) => ({ from: money(from), to: to === null ? null : money(to), count })),
       attributes: result.facets.attributes,
     },
+    unmatchedWords: result.unmatched ?? [],
+    didYouMean: result.didYouMean ?? null,
   };
 }
 

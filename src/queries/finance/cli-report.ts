@@ -95,9 +95,14 @@ export function formatReport(report: ReconciliationReport, options: { all: boole
     );
     lines.push('');
   }
+  if (report.unsafeNumbers.length > 0) {
+    lines.push(`Numbers that are not safe integers (${report.unsafeNumbers.length}):`);
+    lines.push(...table(['what', 'account', 'value', 'transfer', 'events'], report.unsafeNumbers.map((u) => [u.what, u.account, u.value, u.transferId ?? '-', u.events.map((e) => `#${e.position}`).join(' ') || '-'])));
+    lines.push('');
+  }
   const captured = report.daily.reduce((sum, d) => sum + d.captures, 0);
   lines.push(`Settlement: providers ${report.settlement.providers.join(', ') || 'none'}; ${report.settlement.days} days, ${report.settlement.lines} lines; ${captured} captures in the period`);
-  const count = report.unbalancedTransfers.length + report.missingTransfers.length + report.providerMismatches.length + diffs.length + report.totals.filter((t) => t.sum !== 0).length;
+  const count = report.unsafeNumbers.length + report.unbalancedTransfers.length + report.missingTransfers.length + report.providerMismatches.length + diffs.length + report.totals.filter((t) => t.sum !== 0).length;
   lines.push(report.ok ? 'OK: the books balance.' : `NOT OK: ${count} discrepancies.`);
   return lines;
 }

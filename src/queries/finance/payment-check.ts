@@ -6,9 +6,15 @@ import type { RefundEvent } from '../../domain/refunds/refund.js';
 import type { MoneyFact, PaymentCheck, SettlementSource } from './reconciliation.js';
 
 const PAYMENT_STREAM = 'payment-';
-/** Refunds (`refund-*`: RefundCompleted) and completed orders (`order-*`: OrderCompleted, coins earned) have planned transfers too. */
+/**
+ * Refunds (`refund-*`: RefundCompleted, and RefundEarningsReversed: commission and earned coins taken back,
+ * the coins' shortfall written off) and completed orders (`order-*`: OrderCompleted, coins earned) have
+ * planned transfers too.
+ */
 const hasPlannedTransfers = (event: RecordedEvent) =>
-  event.streamId.startsWith(PAYMENT_STREAM) || (event.streamId.startsWith('refund-') && event.type === 'RefundCompleted') || (event.streamId.startsWith('order-') && event.type === 'OrderCompleted');
+  event.streamId.startsWith(PAYMENT_STREAM) ||
+  (event.streamId.startsWith('refund-') && (event.type === 'RefundCompleted' || event.type === 'RefundEarningsReversed')) ||
+  (event.streamId.startsWith('order-') && event.type === 'OrderCompleted');
 
 /**
  * The payments module's answer to reconciliation (docs/ledger.md): the transfers of a payment event are

@@ -6,7 +6,7 @@ import type { SettlementLine } from '../../ports/payment-provider.js';
 import { daysOf, inRange, utcDay, type ReportRange } from './range.js';
 
 /**
- * Finance reconciliation (DESIGN.md §6): re-derives every balance from the event flows and compares.
+ * Finance reconciliation (docs/design.md §6): re-derives every balance from the event flows and compares.
  *
  * - `Reconciliation` is the pure core: feed it every event in global order (`feed`), then the provider's
  *   settlement lines (`finish`); it does no I/O and keeps only per-account tallies, the transfers still
@@ -18,6 +18,8 @@ import { daysOf, inRange, utcDay, type ReportRange } from './range.js';
  * Ledger invariants (every account, every transfer, all time): the balance the account reports (its own
  * decider folded over its stream) equals the sum of its entries re-derived from complete transfers; every
  * transfer has exactly one debit and one credit leg that agree; all balances of a currency sum to zero.
+ * Sums are exact (BigInt), and every leg amount and balance that is not a safe integer is listed
+ * (`unsafeNumbers`): a double past 2^53 loses whole units, and summing the same rounded doubles would hide it.
  * Period checks (`from`..`to`): every payment event (capture, refund…) has the transfers `plannedTransfers`
  * requires, and the provider's settlement matches the captured payments and refunds of the period.
  */
@@ -120,6 +122,16 @@ export interface ProviderMismatch {
   events: EventRef[];
 }
 
+/** A leg amount or a reported balance that is not a safe integer: doubles cannot hold it exactly. */
+export interface UnsafeNumber {
+  what: 'amount' | 'balance';
+  account: string;
+  /** The value as stored (a number's decimal form). */
+  value: string;
+  transferId: string | null;
+  events: EventRef[];
+}
+
 export interface DailyTotal {
   day: string;
   currency: string;
@@ -145,6 +157,8 @@ export interface ReconciliationReport {
   unbalancedTransfers: UnbalancedTransfer[];
   missingTransfers: MissingTransfer[];
   providerMismatches: ProviderMismatch[];
+  /** Leg amounts and balances that are not safe integers (the ledger refuses them; older data may hold them). */
+  unsafeNumbers: UnsafeNumber[];
   settlement: { providers: string[]; days: number; lines: number; facts: number };
   daily: DailyTotal[];
 }
@@ -152,9 +166,15 @@ export interface ReconciliationReport {
 interface Tally {
   /** The account's own state, folded with its decider. */
   state: Account;
-  ledgerSum: number;
+  /** Exact sum of the entries of complete transfers. */
+  ledgerSum: bigint;
   ledgerCurrency: string | null;
 }
+
+/** A number as an exact integer (a fraction, which no ledger amount may be, is truncated; it is listed as unsafe anyway). */
+const exact = (value: number): bigint => (Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n);
+/** A BigInt back as a JSON number (exact while safe; `unsafeNumbers` flags the rest). */
+const toNumber = (value: bigint): number => Number(value);
 
 interface Leg {
   data: TransferLeg;
@@ -185,6 +205,7 @@ export class Reconciliation {
   private readonly tallies = new Map<string, Tally>();
   private readonly pending = new Map<string, PendingTransfer>();
   private readonly unbalanced: UnbalancedTransfer[] = [];
+  private readonly unsafe: UnsafeNumber[] = [];
   private readonly awaiting = new Map<string, MissingTransfer>();
   /** The latest transfer ids seen, for transfers posted just before the event that plans them (a ring over a set). */
   private readonly recent = new Set<string>();
@@ -229,7 +250,7 @@ export class Reconciliation {
   private tally(accountId: string): Tally {
     let tally = this.tallies.get(accountId);
     if (!tally) {
-      tally = { state: { ...accountDecider.initialState(), posted: FORGETFUL }, ledgerSum: 0, ledgerCurrency: null };
+      tally = { state: { ...accountDecider.initialState(), posted: FORGETFUL }, ledgerSum: 0n, ledgerCurrency: null };
       this.tallies.set(accountId, tally);
     }
     return tally;
@@ -241,6 +262,7 @@ export class Reconciliation {
     // The balance as the account itself reports it: the same evolve its command handler folds.
     tally.state = accountDecider.evolve(tally.state, { type: event.type, data: event.data } as AccountEvent);
     const data = event.data;
+    if (!Number.isSafeInteger(data.amount)) this.unsafe.push({ what: 'amount', account: streamAccount, value: String(data.amount), transferId: data.transferId, events: [refOf(event)] });
     this.awaiting.delete(data.transferId);
     this.remember(data.transferId);
     let entry = this.pending.get(data.transferId);
@@ -275,9 +297,9 @@ export class Reconciliation {
     const credit = entry.credits[0]!.data;
     const from = this.tally(debit.accountId);
     const to = this.tally(credit.accountId);
-    from.ledgerSum -= debit.amount;
+    from.ledgerSum -= exact(debit.amount);
     from.ledgerCurrency ??= debit.currency;
-    to.ledgerSum += credit.amount;
+    to.ledgerSum += exact(credit.amount);
     to.ledgerCurrency ??= credit.currency;
     this.balanced++;
   }
@@ -359,26 +381,31 @@ export class Reconciliation {
     unbalancedTransfers.sort((a, b) => a.events[0]!.position - b.events[0]!.position);
 
     const accounts: AccountLine[] = [];
-    const totals = new Map<string, number>();
+    const totals = new Map<string, bigint>();
+    const unsafeNumbers = [...this.unsafe];
     for (const [account, tally] of [...this.tallies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const policy = accountPolicy(account);
       const currency = tally.state.currency ?? tally.ledgerCurrency ?? policy?.currency ?? 'CNY';
       const balance = tally.state.balance;
+      if (!Number.isSafeInteger(balance)) unsafeNumbers.push({ what: 'balance', account, value: String(balance), transferId: null, events: [] });
+      // What the account reports against its exact ledger sum: a double that lost units shows as a diff.
+      const diff = exact(balance) - tally.ledgerSum;
       accounts.push({
         account,
         kind: policy?.kind ?? null,
         balance: { amount: balance, currency },
-        ledgerSum: { amount: tally.ledgerSum, currency },
-        diff: { amount: balance - tally.ledgerSum, currency },
+        ledgerSum: { amount: toNumber(tally.ledgerSum), currency },
+        diff: { amount: toNumber(diff), currency },
         entries: tally.state.entries,
       });
-      totals.set(currency, (totals.get(currency) ?? 0) + balance);
+      totals.set(currency, (totals.get(currency) ?? 0n) + exact(balance));
     }
 
     const missingTransfers = [...this.awaiting.values()].sort((a, b) => a.cause.position - b.cause.position);
     const providerMismatches = matchSettlement(this.facts, settlement.lines, settlement.providers, this.range);
-    const totalList = [...totals].map(([currency, sum]) => ({ currency, sum })).sort((a, b) => (a.currency < b.currency ? -1 : 1));
+    const totalList = [...totals].map(([currency, sum]) => ({ currency, sum: toNumber(sum) })).sort((a, b) => (a.currency < b.currency ? -1 : 1));
     const ok =
+      unsafeNumbers.length === 0 &&
       unbalancedTransfers.length === 0 &&
       missingTransfers.length === 0 &&
       providerMismatches.length === 0 &&
@@ -396,6 +423,7 @@ export class Reconciliation {
       unbalancedTransfers,
       missingTransfers,
       providerMismatches,
+      unsafeNumbers,
       settlement: { providers: [...settlement.providers].sort(), days: settlement.days ?? daysOf(this.range).length, lines: settlement.lines.length, facts: this.factCount },
       daily: [...this.daily.values()].sort((a, b) => (a.day === b.day ? (a.currency < b.currency ? -1 : 1) : a.day < b.day ? -1 : 1)),
     };

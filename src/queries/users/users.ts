@@ -7,6 +7,9 @@ import { accountIds, accountStream } from '../../domain/accounts/account-ids.js'
 export const getUser = async (deps: Pick<Deps, 'views' | 'handlers'>, userId: string): Promise<UserView | null> => {
   const user = await deps.views.get<UserView>(USERS, userId);
   if (!user) return user;
-  const { state } = await deps.handlers.account.load(accountStream(accountIds.coins(userId)));
-  return { ...user, points: state.balance };
+  return { ...user, points: await pointsOf(deps, userId) };
 };
+
+/** The user's coins balance, read from the account stream (what `points` shows everywhere). */
+export const pointsOf = async (deps: Pick<Deps, 'handlers'>, userId: string): Promise<number> =>
+  (await deps.handlers.account.load(accountStream(accountIds.coins(userId)))).state.balance;

@@ -8,20 +8,24 @@ const definition = { shipmentId: 'S', orderId: 'O', userId: 'U', merchantId: 'M'
 const created: ShipmentEvent = { type: 'ShipmentCreated', data: { ...definition, at } };
 const delivered: ShipmentEvent = { type: 'ShipmentDelivered', data: { shipmentId: 'S', orderId: 'O', at } };
 const failed: ShipmentEvent = { type: 'ShipmentFailed', data: { shipmentId: 'S', orderId: 'O', reason: 'lost', at } };
-const history: Record<ShipmentStatus, ShipmentEvent[]> = { in_transit: [created], delivered: [created, delivered], failed: [created, failed] };
+const returned: ShipmentEvent = { type: 'ShipmentReturned', data: { shipmentId: 'S', orderId: 'O', at } };
+const history: Record<ShipmentStatus, ShipmentEvent[]> = { in_transit: [created], delivered: [created, delivered], failed: [created, failed], returned: [created, failed, returned] };
 
 const commands: Record<string, ShipmentCommand> = {
   change: { type: 'ChangeTrackingNumber', trackingNumber: '456', at },
   deliver: { type: 'RecordDelivered', at },
   fail: { type: 'RecordFailed', reason: 'lost', at },
+  return: { type: 'RecordReturned', at },
 };
+const target: Record<string, ShipmentStatus> = { change: 'in_transit', deliver: 'delivered', fail: 'failed', return: 'returned' };
 
 type Outcome = 'event' | 'nothing' | 'refused';
 /** Every state × command: what the decider does. */
 const table: Record<ShipmentStatus, Record<keyof typeof commands, Outcome>> = {
-  in_transit: { change: 'event', deliver: 'event', fail: 'event' },
-  delivered: { change: 'refused', deliver: 'nothing', fail: 'refused' },
-  failed: { change: 'refused', deliver: 'refused', fail: 'nothing' },
+  in_transit: { change: 'event', deliver: 'event', fail: 'event', return: 'refused' },
+  delivered: { change: 'refused', deliver: 'nothing', fail: 'refused', return: 'refused' },
+  failed: { change: 'refused', deliver: 'refused', fail: 'nothing', return: 'event' },
+  returned: { change: 'refused', deliver: 'refused', fail: 'nothing', return: 'nothing' },
 };
 
 describe('shipment decider', () => {
@@ -34,7 +38,7 @@ describe('shipment decider', () => {
         const when = spec(shipmentDecider).given(...history[status]).when(command);
         if (outcome === 'refused') when.thenThrows(InvalidStateTransition, 'INVALID_STATE_TRANSITION');
         else if (outcome === 'nothing') when.thenNothing();
-        else when.thenState((next) => expect(next.status).toBe(name === 'change' ? 'in_transit' : name === 'deliver' ? 'delivered' : 'failed'));
+        else when.thenState((next) => expect(next.status).toBe(target[name]));
       });
     }
   }

@@ -60,6 +60,7 @@ function eventLog(): RecordedEvent[] {
   add('inventory-s4', 'StockAdjusted', { skuId: 's4', productId: 'p3', delta: -2, onHand: 5 });
   add('catalog-category-novels', 'CategoryMoved', { categoryId: 'novels', parentId: 'wuxia', previousParentId: 'books' });
   add('inventory-s4', 'StockReserved', { skuId: 's4', productId: 'p3', orderId: 'o2', payOrderId: 'po2', quantity: 2, expiresAt: at(999), onHand: 5, reserved: 3 });
+  add('catalog-category-novels', 'CategoryRenamed', { categoryId: 'novels', name: '科幻小说', previousName: 'novels' });
   return events;
 }
 
@@ -104,6 +105,7 @@ describe('search projection', () => {
     const [p1, p2, p3, p9] = (await documents(index)) as Array<ProductSearchDocument | null>;
     expect(p1).toMatchObject({
       title: '金庸武侠小说全集 典藏版',
+      categoryName: 'wuxia',
       categoryIds: ['phones', 'wuxia'],
       frontendCategoryIds: ['f1', 'f2', 'f3'], // f1 maps phones (re-mapped), f2 maps wuxia and moved under f3
       inStock: false,
@@ -112,7 +114,7 @@ describe('search projection', () => {
       attributes: { 产地: ['上海'] },
     });
     expect(p2).toMatchObject({ minPrice: 799900, maxPrice: 909900, inStock: true, status: 'delisted', attributes: { 产地: ['上海'], 颜色: ['白色', '黑色'] } });
-    expect(p3).toMatchObject({ categoryIds: ['phones', 'wuxia', 'novels'], inStock: true, status: 'listed' });
+    expect(p3).toMatchObject({ categoryName: '科幻小说', categoryIds: ['phones', 'wuxia', 'novels'], inStock: true, status: 'listed' }); // renamed
     expect(p9).toBeNull();
     expect(await kv.get(productChangedKey('p2'))).toBe(String(eventLog().find((event) => event.type === 'ProductDelisted')!.position));
   });
