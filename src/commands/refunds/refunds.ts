@@ -9,9 +9,11 @@ import { paymentStream } from '../../domain/payments/payment.js';
 import { plannedTransfers } from '../../domain/payments/transfers-plan.js';
 import { refundStream, type ActiveRefund, type RefundEvent, type RefundInitiator, type RefundType } from '../../domain/refunds/refund.js';
 import { voucherStream } from '../../domain/vouchers/voucher.js';
+import { shipmentStream } from '../../domain/fulfillment/shipment.js';
 import { postTransfer } from '../accounts/transfers.js';
 import { inventoryCommand } from '../inventory/reservations.js';
 import { derivedId } from '../payments/pay.js';
+import { reverseEarnings } from './earnings.js';
 
 /**
  * Refunds (seed: UserRefundOrderService, AdminRefundOrderService, FailedFulfillmentRefundOrderService,
@@ -21,7 +23,7 @@ import { derivedId } from '../payments/pay.js';
  * money back tender by tender, tell the order — idempotently: it runs right after each command and again
  * from the refund reactor (at-least-once), so a crash half-way is finished later.
  */
-type RefundDeps = Pick<Deps, 'handlers' | 'clock' | 'logger' | 'paymentProvider'>;
+type RefundDeps = Pick<Deps, 'handlers' | 'clock' | 'logger' | 'paymentProvider' | 'store'>;
 
 export interface RefundRequestInput {
   orderId: string;
@@ -147,7 +149,9 @@ async function openRefund(deps: RefundDeps, order: ActiveOrder, refundId: string
     },
     { metadata, maxAttempts: 20 },
   );
-  if (initiator !== 'customer' && (opened.state as ActiveRefund).status === 'requested') return approveRefund(deps, { id: 'system', role: 'system' }, refundId, null, metadata);
+  // The refund reactor may open (and approve) the same refund concurrently: both paths converge on advancing it.
+  const status = (opened.state as ActiveRefund).status;
+  if (initiator !== 'customer' && (status === 'requested' || status === 'approved')) return approveRefund(deps, { id: 'system', role: 'system' }, refundId, null, metadata);
   return answer(opened.state as ActiveRefund, opened.revision, opened.position);
 }
 
@@ -161,43 +165,58 @@ export async function repairRefund(deps: RefundDeps, orderId: string, refundId: 
 }
 
 /** Admin, or the order's merchant, approves; a refund-only then pays out at once. */
-export async function approveRefund(deps: RefundDeps, actor: Actor, refundId: string, note: string | null, metadata: EventMetadata): Promise<RefundAnswer> {
+export async function approveRefund(deps: RefundDeps, actor: Actor, refundId: string, note: string | null, metadata: EventMetadata, expectedVersion?: number): Promise<RefundAnswer> {
   const { refund } = await loadRefund(deps, refundId);
   if (!mayAct(actor, refund, false)) throw new ForbiddenError('only an admin or the order’s merchant may decide on this refund');
-  await deps.handlers.refund.handle(refundStream(refundId), { type: 'ApproveRefund', note, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  await deps.handlers.refund.handle(refundStream(refundId), { type: 'ApproveRefund', note, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   return advanceRefund(deps, refundId, metadata);
 }
 
 /** Admin, or the order's merchant, rejects with a note; the units go back to the order's refundable pool. */
-export async function rejectRefund(deps: RefundDeps, actor: Actor, refundId: string, note: string | null, metadata: EventMetadata): Promise<RefundAnswer> {
+export async function rejectRefund(deps: RefundDeps, actor: Actor, refundId: string, note: string | null, metadata: EventMetadata, expectedVersion?: number): Promise<RefundAnswer> {
   const { refund } = await loadRefund(deps, refundId);
   if (!mayAct(actor, refund, false)) throw new ForbiddenError('only an admin or the order’s merchant may decide on this refund');
-  await deps.handlers.refund.handle(refundStream(refundId), { type: 'RejectRefund', note, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  await deps.handlers.refund.handle(refundStream(refundId), { type: 'RejectRefund', note, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   return advanceRefund(deps, refundId, metadata);
 }
 
 /** The customer sends the goods back (return-and-refund, once approved). */
-export async function recordReturnShipment(deps: RefundDeps, actor: Actor, refundId: string, shipment: { carrier: string; trackingNumber: string }, metadata: EventMetadata): Promise<RefundAnswer> {
+export async function recordReturnShipment(
+  deps: RefundDeps,
+  actor: Actor,
+  refundId: string,
+  shipment: { carrier: string; trackingNumber: string },
+  metadata: EventMetadata,
+  expectedVersion?: number,
+): Promise<RefundAnswer> {
   const { refund } = await loadRefund(deps, refundId);
   if (actor.role !== 'admin' && refund.userId !== actor.id) throw new NotFoundError('refund');
-  const result = await deps.handlers.refund.handle(refundStream(refundId), { type: 'RecordReturnShipment', ...shipment, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  const result = await deps.handlers.refund.handle(refundStream(refundId), { type: 'RecordReturnShipment', ...shipment, at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   return answer(result.state as ActiveRefund, result.revision, result.position);
 }
 
 /** The goods are back: they return to stock, then the money moves. */
-export async function receiveReturn(deps: RefundDeps, actor: Actor, refundId: string, metadata: EventMetadata): Promise<RefundAnswer> {
+export async function receiveReturn(deps: RefundDeps, actor: Actor, refundId: string, metadata: EventMetadata, expectedVersion?: number): Promise<RefundAnswer> {
   const { refund } = await loadRefund(deps, refundId);
   if (!mayAct(actor, refund, false)) throw new ForbiddenError('only an admin or the order’s merchant may receive a return');
-  await deps.handlers.refund.handle(refundStream(refundId), { type: 'ReceiveReturn', at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20 });
+  await deps.handlers.refund.handle(refundStream(refundId), { type: 'ReceiveReturn', at: deps.clock.now().toISOString() }, { metadata, maxAttempts: 20, ...(expectedVersion === undefined ? {} : { expectedRevision: expectedVersion }) });
   // advanceRefund restocks (RestockReturn, idempotent per refund) before the money moves; the refund
   // reactor runs it again, so a crash between the receipt and the restock is repaired.
   return advanceRefund(deps, refundId, metadata);
 }
 
-/** Goods of a received return back to stock: one RestockReturn per SKU, keyed by the refund (a resend decides nothing). */
+/**
+ * Goods of a received return back to stock: one RestockReturn per SKU, keyed by the refund (a resend decides
+ * nothing). Goods whose delivery failed never reached the customer: they come back with the carrier's
+ * returned parcel, which restocks the whole order, so a return of them restocks nothing more.
+ */
 async function restock(deps: RefundDeps, refund: ActiveRefund, metadata: EventMetadata): Promise<void> {
   const { state: order } = await deps.handlers.order.load(orderStream(refund.orderId));
   if (order.status === 'none') return;
+  if (order.shipmentId) {
+    const { state: shipment } = await deps.handlers.shipment.load(shipmentStream(order.shipmentId));
+    if (shipment.status === 'failed' || shipment.status === 'returned') return;
+  }
   const bySku = new Map<string, number>();
   for (const line of refund.items) {
     const item = order.items.find((candidate) => candidate.id === line.orderItemId);
@@ -288,6 +307,8 @@ async function followUpCompleted(deps: RefundDeps, refund: ActiveRefund, metadat
     { type: 'RecordRefund', refundId: refund.refundId, returned: refund.type === 'return_and_refund', at: completed.data.at },
     { metadata, maxAttempts: 50 },
   );
+  // What the order earned (the platform's commission, the coins of a completed order) goes back in proportion.
+  await reverseEarnings(deps, refund, metadata);
   const order = recorded.state as ActiveOrder;
   if (order.status !== 'closed') return;
   const { state: payment } = await deps.handlers.payment.load(paymentStream(refund.paymentId));

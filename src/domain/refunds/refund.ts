@@ -7,7 +7,7 @@ import type { RefundLine, RefundTenders } from '../orders/order.js';
  * A refund (`refund-<id>`, seed: refund_tab, RefundApproveService, ReturnPurchaseService, RefundService):
  * money given back for a whole order or some of its items. Its units and amount were reserved on the
  * order stream first (`RequestRefund` on the order: OrderRefundRequested), so refunds never exceed what
- * was paid, even when requested concurrently. States (DESIGN.md §5):
+ * was paid, even when requested concurrently. States (docs/design.md §5):
  *
  *   requested → approved → refunding → refunded                                   (refund_only)
  *   requested → approved → awaiting_return → returned → refunding → refunded      (return_and_refund)
@@ -57,6 +57,18 @@ export interface RefundDefinition {
 
 type Base = { refundId: string; orderId: string; at: string };
 
+/**
+ * What a refunded order had earned, taken back in proportion (src/commands/refunds/earnings.ts): the
+ * platform's commission goes back to the merchant, and the coins the completed order earned go back from
+ * the customer — as many as the coins account holds (`taken`); the rest (`shortfall`) is written off as
+ * its own double-entry transfer, so nothing is dropped silently.
+ */
+export interface EarningsReversal {
+  /** Commission (minor units of the refund's currency) the platform returns to the merchant. */
+  commission: number;
+  coins: { due: number; taken: number; shortfall: number };
+}
+
 export type RefundEvent =
   | { type: 'RefundRequested'; data: RefundDefinition & { at: string } }
   | { type: 'RefundApproved'; data: Base & { note: string | null } }
@@ -68,9 +80,21 @@ export type RefundEvent =
   | {
       type: 'RefundCompleted';
       data: Base & Pick<RefundDefinition, 'paymentId' | 'payOrderId' | 'userId' | 'merchantId' | 'method' | 'provider' | 'amount' | 'tenders' | 'type'> & { providerRef: string };
-    };
+    }
+  /** After the order recorded the refund: the commission and earned coins it takes back (see EarningsReversal). */
+  | { type: 'RefundEarningsReversed'; data: Base & Pick<RefundDefinition, 'userId' | 'merchantId'> & { currency: string } & EarningsReversal };
 
-export const REFUND_EVENT_TYPES = ['RefundRequested', 'RefundApproved', 'RefundReturnAwaited', 'RefundRejected', 'RefundReturnShipped', 'RefundReturnReceived', 'RefundStarted', 'RefundCompleted'] as const;
+export const REFUND_EVENT_TYPES = [
+  'RefundRequested',
+  'RefundApproved',
+  'RefundReturnAwaited',
+  'RefundRejected',
+  'RefundReturnShipped',
+  'RefundReturnReceived',
+  'RefundStarted',
+  'RefundCompleted',
+  'RefundEarningsReversed',
+] as const;
 
 export type RefundCommand =
   | { type: 'RequestRefund'; refund: RefundDefinition; at: string }
@@ -79,7 +103,9 @@ export type RefundCommand =
   | { type: 'RecordReturnShipment'; carrier: string; trackingNumber: string; at: string }
   | { type: 'ReceiveReturn'; at: string }
   | { type: 'StartRefund'; at: string }
-  | { type: 'CompleteRefund'; providerRef: string; at: string };
+  | { type: 'CompleteRefund'; providerRef: string; at: string }
+  /** Once refunded; the same again decides nothing (the first reversal holds). */
+  | { type: 'RecordEarningsReversal'; reversal: EarningsReversal; at: string };
 
 export type ActiveRefund = RefundDefinition & {
   status: RefundState;
@@ -88,6 +114,9 @@ export type ActiveRefund = RefundDefinition & {
   returnShipment: { carrier: string; trackingNumber: string } | null;
   providerRef: string | null;
   refundedAt: string | null;
+  /** When the refunding step started (the refund sweeper re-queries the provider after a while). */
+  startedAt?: string | null;
+  earningsReversal?: EarningsReversal | null;
 };
 export type Refund = { status: 'none' } | ActiveRefund;
 
@@ -109,9 +138,11 @@ export function evolve(state: Refund, event: RefundEvent): Refund {
     case 'RefundReturnReceived':
       return { ...state, status: 'returned' };
     case 'RefundStarted':
-      return { ...state, status: 'refunding' };
+      return { ...state, status: 'refunding', startedAt: event.data.at };
     case 'RefundCompleted':
       return { ...state, status: 'refunded', providerRef: event.data.providerRef, refundedAt: event.data.at };
+    case 'RefundEarningsReversed':
+      return { ...state, earningsReversal: { commission: event.data.commission, coins: event.data.coins } };
   }
 }
 
@@ -150,7 +181,7 @@ export function decide(command: RefundCommand, state: Refund): RefundEvent[] {
       if (!state.returnShipment) throw new InvalidStateTransition('awaiting_return', 'receive a return before the customer has shipped it');
       return [{ type: 'RefundReturnReceived', data: { ...base, items: state.items } }];
     case 'StartRefund':
-      if (state.status === 'refunding') return [];
+      if (state.status === 'refunding' || state.status === 'refunded') return []; // started already (a concurrent advance)
       requireTransition(state.status, 'start');
       if (state.status === 'approved' && state.type === 'return_and_refund') throw new InvalidStateTransition(state.status, 'refund before the goods are returned');
       return [{ type: 'RefundStarted', data: base }];
@@ -175,6 +206,14 @@ export function decide(command: RefundCommand, state: Refund): RefundEvent[] {
           },
         },
       ];
+    case 'RecordEarningsReversal': {
+      if (state.earningsReversal) return [];
+      if (state.status !== 'refunded') throw new InvalidStateTransition(state.status, 'reverse the earnings of a refund that is not paid out');
+      const { commission, coins } = command.reversal;
+      const whole = [commission, coins.due, coins.taken, coins.shortfall].every((value) => Number.isSafeInteger(value) && value >= 0);
+      if (!whole || coins.taken + coins.shortfall !== coins.due) throw new ValidationError('an earnings reversal takes whole amounts, and the coins taken and written off make up what is due');
+      return [{ type: 'RefundEarningsReversed', data: { ...base, userId: state.userId, merchantId: state.merchantId, currency: state.amount.currency, commission, coins: { ...coins } } }];
+    }
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);

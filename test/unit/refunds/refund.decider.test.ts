@@ -63,7 +63,7 @@ const table: Record<RefundState, Record<Name, RefundState | 'nothing' | 'refused
   awaiting_return: { approve: 'nothing', reject: 'refused', shipReturn: 'awaiting_return', receiveReturn: 'returned', start: 'refused', complete: 'refused' },
   returned: { approve: 'refused', reject: 'refused', shipReturn: 'refused', receiveReturn: 'nothing', start: 'refunding', complete: 'refused' },
   refunding: { approve: 'refused', reject: 'refused', shipReturn: 'refused', receiveReturn: 'refused', start: 'nothing', complete: 'refunded' },
-  refunded: { approve: 'refused', reject: 'refused', shipReturn: 'refused', receiveReturn: 'refused', start: 'refused', complete: 'nothing' },
+  refunded: { approve: 'refused', reject: 'refused', shipReturn: 'refused', receiveReturn: 'refused', start: 'nothing', complete: 'nothing' },
   rejected: { approve: 'refused', reject: 'nothing', shipReturn: 'refused', receiveReturn: 'refused', start: 'refused', complete: 'refused' },
 };
 
