@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryKeyValue } from '../../src/adapters/keyvalue/memory.js';
 import { jwtTokenService } from '../../src/commands/users/tokens.js';
-import { ConflictError } from '../../src/kernel/errors.js';
+import { ConcurrencyError, ConflictError } from '../../src/kernel/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { authenticate } from '../../src/http/middleware/auth.js';
@@ -25,6 +25,7 @@ const BOB = 'bob-00000000000000000000000000';
 let kv: KeyValue;
 let runs: number;
 let failNext: number;
+let conflictNext: number;
 let app: ReturnType<typeof buildApp>;
 
 function buildApp(store: KeyValue) {
@@ -49,6 +50,10 @@ function buildApp(store: KeyValue) {
         throw new Error('database is on fire');
       }
       if (body.sku === 'sold-out') throw new ConflictError('OUT_OF_STOCK', 'sold out');
+      if (conflictNext > 0) {
+        conflictNext -= 1;
+        throw new ConcurrencyError('order-1', '3', '4');
+      }
       return c.json({ id: `order-${run}`, ...body }, 201, { 'X-Position': String(100 + run), ETag: `"${run}"`, 'X-Not-Replayed': 'x' });
     },
   );
@@ -73,6 +78,7 @@ beforeEach(() => {
   kv = memoryKeyValue();
   runs = 0;
   failNext = 0;
+  conflictNext = 0;
   app = buildApp(kv);
 });
 
@@ -199,5 +205,18 @@ describe('idempotent(kv)', () => {
     expect(again.headers.get('content-type')).toBe('application/problem+json');
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(runs).toBe(1);
+  });
+
+  it('does not keep a lost concurrency race (409 CONCURRENCY_CONFLICT says retry): the retry with the same key runs again', async () => {
+    conflictNext = 1;
+    const lost = await post({ sku: 'tea', quantity: 1 }, { key: 'raced', userId: ALICE });
+    expect(lost.status).toBe(409);
+    expect(lost.body.code).toBe('CONCURRENCY_CONFLICT');
+    const retried = await post({ sku: 'tea', quantity: 1 }, { key: 'raced', userId: ALICE });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(runs).toBe(2);
+    expect((await post({ sku: 'tea', quantity: 1 }, { key: 'raced', userId: ALICE })).headers.get('idempotent-replayed')).toBe('true');
+    expect(runs).toBe(2);
   });
 });

@@ -62,12 +62,23 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
       throw error;
     }
     const response = c.res;
-    if (response.status >= 500) {
+    const text = response.status >= 500 ? '' : await responseText(response);
+    if (asksForRetry(response, text)) {
       await kv.del(recordKey);
       return;
     }
     const headers = responseHeaders(response, REPLAYED_HEADERS);
-    const record: IdempotencyRecord = { state: 'done', fingerprint, status: response.status, body: await responseText(response), headers };
+    const record: IdempotencyRecord = { state: 'done', fingerprint, status: response.status, body: text, headers };
     await kv.set(recordKey, JSON.stringify(record), { ttlMs: RECORD_TTL_MS });
   };
+}
+
+/**
+ * Outcomes that tell the client to try again are not kept: a retry with the same key runs the request
+ * again. A 5xx, a 429, anything with Retry-After, and a lost concurrency race (409 CONCURRENCY_CONFLICT,
+ * which says "retry it") would otherwise be replayed for the record's whole lifetime.
+ */
+function asksForRetry(response: Response, text: string): boolean {
+  if (response.status >= 500 || response.status === 429 || response.headers.has('retry-after')) return true;
+  return response.status === 409 && text.includes('"CONCURRENCY_CONFLICT"');
 }
