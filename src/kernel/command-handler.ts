@@ -194,10 +194,18 @@ export class CommandHandler<Command, Event extends DomainEvent, State> {
   /** Returns when the failed append lost a concurrency race and may be tried again; throws otherwise. */
   private retryOrThrow(error: unknown, streamId: string, attempt: number, maxAttempts: number): void {
     if (!(error instanceof ConcurrencyError)) throw error;
+    // Reading on top of the cache finds the newer events only when the store is ahead of it; if it is not
+    // (an append reported that never committed, a store restored from a backup), start from scratch.
+    if (!(revisionOf(error.actual) > revisionOf(error.expected))) this.cache.delete(streamId);
     if (attempt >= maxAttempts) {
       this.hooks.onConflict?.(streamId, attempt);
       throw error;
     }
     this.hooks.onRetry?.(streamId, attempt);
   }
+}
+
+/** A ConcurrencyError's revision text as a number: no_stream is -1, anything unreadable NaN. */
+function revisionOf(text: string): number {
+  return text === 'no_stream' ? -1 : /^\d+$/.test(text) ? Number(text) : Number.NaN;
 }

@@ -116,6 +116,24 @@ describe('CommandHandler', () => {
     expect(attempts).toBe(3);
   });
 
+  it('drops a cached state that is ahead of the store (an append reported that never committed) and decides on the stored one', async () => {
+    const store = newStore();
+    let lie = true;
+    const lyingOnce: EventStore = {
+      ...store,
+      async append(streamId, events, expected) {
+        if (!lie) return store.append(streamId, events, expected);
+        lie = false;
+        return { nextRevision: 0, position: 1 }; // "written", but nothing was
+      },
+    };
+    const handler = new CommandHandler(lyingOnce, counter);
+    expect((await handler.handle('c-1', { type: 'Add', by: 1 })).state.total).toBe(1);
+    const result = await handler.handle('c-1', { type: 'Add', by: 2 }, { maxAttempts: 3 });
+    expect(result.state.total).toBe(2);
+    expect((await store.readStream('c-1')).map((e) => (e.data as { by: number }).by)).toEqual([2]);
+  });
+
   it('refuses a stale expected revision (If-Match) without appending', async () => {
     const store = newStore();
     const handler = new CommandHandler(store, counter);
