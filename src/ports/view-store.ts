@@ -21,7 +21,16 @@ export interface FindQuery {
   limit?: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string | null;
+  /**
+   * Only documents where one of the string `fields` contains `text`, ignoring the case of ASCII letters
+   * (an empty text matches every document). A scan over what the other conditions select: for consoles'
+   * keyword filters, not for hot paths.
+   */
+  contains?: { fields: string[]; text: string };
 }
+
+/** ASCII-only lower case: what `FindQuery.contains` folds, the same on every adapter. */
+export const foldAscii = (text: string): string => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
 export interface FindPage<T> {
   items: T[];

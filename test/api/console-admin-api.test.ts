@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cny, settled } from './catalog-support.js';
+import { cny, settled, teeBody } from './catalog-support.js';
 import { address, line, newBuyer, newSku, orderWorld, type OrderWorld } from './orders-support.js';
 import { runRebuildRequests } from '../../src/runtime/rebuild-requests.js';
 import { rebuildRequestKey } from '../../src/kernel/rebuild-requests.js';
@@ -73,6 +73,33 @@ describe('promotions, vouchers and flash sales', () => {
     expect((await admin('POST', `/api/v1/admin/flash-sales/${created.body.id}/end`)).status).toBe(200);
     await settled(world);
     expect((await admin('GET', '/api/v1/admin/flash-sales?open=true')).body.items.map((s: { id: string }) => s.id)).not.toContain(created.body.id);
+  });
+});
+
+describe('products', () => {
+  it('finds products of every status by a keyword in the title or the brand; a merchant only its own; bad input is 400', async () => {
+    const tag = `kw${Date.now().toString(36)}`;
+    const create = async (title: string, status: 'listed' | 'draft', token: string) => {
+      const created = await world.api('POST', '/api/v1/admin/products', { token, body: { ...teeBody(world.t, [`${tag}-${title.length}-${status}-${token.length % 7}`], { status }), title } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      await settled(world, created.body.position);
+      return created.body.id as string;
+    };
+    const draft = await create(`Linen ${tag} shirt 亚麻`, 'draft', world.merchantA.token);
+    const listed = await create(`${tag.toUpperCase()} 亚麻 trousers`, 'listed', world.merchantA.token);
+    const others = await create(`亚麻 ${tag} scarf`, 'listed', world.merchantB.token);
+    const ids = async (query: string, token = world.adminToken) => {
+      const answer = await world.api('GET', `/api/v1/admin/products?${query}`, { token });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body.items.map((product: { id: string }) => product.id);
+    };
+    expect(await ids(`q=${tag}`)).toEqual([draft, listed, others]);
+    expect(await ids(`q=${encodeURIComponent(` ${tag.toUpperCase()} `)}&status=draft`)).toEqual([draft]);
+    expect(await ids(`q=${encodeURIComponent(`${tag} 亚麻`)}`)).toEqual([listed]);
+    expect(await ids(`q=${tag}`, world.merchantB.token)).toEqual([others]);
+    expect(await ids(`q=${tag}&limit=1`)).toEqual([draft]);
+    expect(await ids(`q=${tag}-nothing`)).toEqual([]);
+    expect((await world.api('GET', `/api/v1/admin/products?q=${'x'.repeat(101)}`, { token: world.adminToken })).status).toBe(400);
   });
 });
 

@@ -193,6 +193,33 @@ for (const adapter of viewStoreAdapters()) {
         expect(ids((await views.find(people, { where: { name: 'ada' } })).items)).toEqual([]);
       });
 
+      it('filters by text a field contains (ASCII case ignored, any of several fields), with the other conditions and pages', async () => {
+        const products = name('products');
+        await seed(products, [
+          { id: 'a1', doc: { title: 'Huawei Mate 60 手机', brand: { name: 'HUAWEI' }, status: 'listed' } },
+          { id: 'a2', doc: { title: 'iPhone 15 保护壳', brand: { name: 'Apple' }, status: 'draft' } },
+          { id: 'a3', doc: { title: '华为 手机壳 50%_off (mate)', brand: { name: 'Generic' }, status: 'listed' } },
+          { id: 'a4', doc: { title: 'Émile chair', brand: { name: 'mate.co' }, status: 'listed' } },
+          { id: 'a5', doc: { title: 'Mate stand', brand: { name: 'X' }, status: 'delisted', count: 5 } },
+        ]);
+        const titles = async (query: FindQuery) => (await allPages<{ title: string }>(products, query)).flat().map((doc) => doc.title);
+        const contains = (text: string, fields = ['title']) => ({ contains: { fields, text } });
+        expect(await titles(contains('MATE'))).toEqual(['Huawei Mate 60 手机', '华为 手机壳 50%_off (mate)', 'Mate stand']);
+        expect(await titles(contains('手机'))).toEqual(['Huawei Mate 60 手机', '华为 手机壳 50%_off (mate)']);
+        expect(await titles(contains('mate', ['title', 'brand.name']))).toEqual(['Huawei Mate 60 手机', '华为 手机壳 50%_off (mate)', 'Émile chair', 'Mate stand']);
+        expect(await titles({ ...contains('mate'), where: { status: 'listed' } })).toEqual(['Huawei Mate 60 手机', '华为 手机壳 50%_off (mate)']);
+        expect(await titles({ ...contains('a', ['title', 'brand.name']), limit: 1 })).toEqual(['Huawei Mate 60 手机', 'iPhone 15 保护壳', '华为 手机壳 50%_off (mate)', 'Émile chair', 'Mate stand']);
+        // Taken literally: no wildcard or pattern characters; only ASCII letters fold.
+        expect(await titles(contains('%_off (M'))).toEqual(['华为 手机壳 50%_off (mate)']);
+        expect(await titles(contains('50_'))).toEqual([]);
+        expect(await titles(contains('.'))).toEqual([]);
+        expect(await titles(contains('.co', ['brand.name']))).toEqual(['Émile chair']);
+        expect(await titles(contains('émile'))).toEqual([]);
+        expect(await titles(contains('Émile'))).toEqual(['Émile chair']);
+        expect(await titles(contains('', ['title']))).toHaveLength(5);
+        expect(await titles(contains('nothing like it'))).toEqual([]);
+      });
+
       it('sorts by a field, ties broken by id, both directions', async () => {
         const asc = await views.find(people, { orderBy: { field: 'age', direction: 'asc' } });
         expect(ids(asc.items)).toEqual(['Ada', 'Barbara', 'Alan', 'Edsger', 'Grace']);

@@ -92,6 +92,17 @@ describe.skipIf(!hasChromium)('console: catalog, bulk jobs, home page', () => {
     expect(await page.locator(`tr[data-product="${productId}"]`).count()).toBe(1);
     await visit(world, page, `/admin/products?brandId=${brandId}&status=draft`, 'products-empty');
     expect(await page.locator('#list .empty').count()).toBe(1);
+    // The keyword filter, typed into the form: the list region is swapped in place.
+    await page.goto(`${world.baseUrl}/admin/products`);
+    await page.fill('form.filters input[name="q"]', 't恤');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('q=')), page.click('form.filters button[type="submit"]')]);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator(`tr[data-product="${productId}"]`).count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('t恤');
+    await page.fill('form.filters input[name="q"]', '没有这个商品');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('q=')), page.click('form.filters button[type="submit"]')]);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('#list .empty').count()).toBe(1);
   });
 
   it('explains a stale price edit (412) with the current price, and retries on request', async () => {

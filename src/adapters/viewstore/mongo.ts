@@ -249,6 +249,10 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
     const where: Record<string, FieldValue> = {};
     for (const [field, value] of Object.entries(query.where ?? {})) where[checkField(field)] = checkValue(field, value);
     if (Object.keys(where).length > 0) clauses.push(where as Filter<StoredDocument>);
+    if (query.contains?.text) {
+      const pattern = asciiCaselessPattern(query.contains.text);
+      clauses.push({ $or: query.contains.fields.map((field) => ({ [checkField(field)]: { $regex: pattern } })) } as Filter<StoredDocument>);
+    }
 
     const order = query.orderBy;
     const direction = order?.direction === 'desc' ? 'desc' : 'asc';
@@ -428,4 +432,9 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
       if (options.closeClient ?? true) await db.client.close();
     },
   };
+}
+
+/** A regular expression matching the text with ASCII letters in either case (Mongo's `i` option folds more). */
+export function asciiCaselessPattern(text: string): string {
+  return [...text].map((char) => (/[a-z]/i.test(char) ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))).join('');
 }

@@ -42,6 +42,7 @@ import {
   type ViewRebuild,
   type ViewStore,
   type ViewWrite,
+  foldAscii,
 } from '../../ports/view-store.js';
 import { decodeKeysetCursor, encodeCursor, type CursorKey } from '../../kernel/cursor.js';
 import { translateErrors } from '../../kernel/errors.js';
@@ -65,6 +66,10 @@ interface FieldKey {
 }
 
 /** The (rank, num, txt) expressions of a (dotted) field; identical text in indexes and queries. */
+/** `FindQuery.contains` folds ASCII letters only (PostgreSQL's lower() would fold more). */
+const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const ASCII_LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
 function fieldKey(field: string): FieldKey {
   if (!FIELD.test(field)) throw new Error(`invalid field name: ${field}`);
   // Quoted elements: an unquoted NULL in an array literal would be a NULL path element.
@@ -336,6 +341,11 @@ export async function postgresViewStore(pool: pg.Pool, options: PostgresViewStor
       conditions.push(`${key.rank} = ${t.rank}`);
       conditions.push(t.rank === 1 ? `${key.num} = ${param(t.num, 'numeric')}` : `${key.num} = 0::numeric`);
       conditions.push(t.rank === 2 ? `${key.txt} = ${param(t.txt, 'text')}` : `${key.txt} = ''::text`);
+    }
+    if (query.contains?.text) {
+      const needle = param(foldAscii(query.contains.text), 'text');
+      const fields = query.contains.fields.map((field) => `strpos(translate(${fieldKey(field).txt}, '${ASCII_UPPER}', '${ASCII_LOWER}'), ${needle}) > 0`);
+      conditions.push(`(${fields.join(' OR ')})`);
     }
     const order = query.orderBy;
     const sort = order ? fieldKey(order.field) : null;

@@ -8,6 +8,7 @@ import {
   type ViewRebuild,
   type ViewStore,
   type ViewWrite,
+  foldAscii,
 } from '../../ports/view-store.js';
 import { decodeKeysetCursor, encodeCursor } from '../../kernel/cursor.js';
 import { groupCommit, immediateBatchWrite, type Outcome } from '../sqlite/group-commit.js';
@@ -233,6 +234,8 @@ export function sqliteViewStore(db: Database.Database, options: SqliteViewStoreO
     const where = Object.entries(query.where ?? {}).map(([field, value]) =>
       value === null ? `json_extract(doc, ${fieldPath(field)}) IS NULL` : `json_extract(doc, ${fieldPath(field)}) = ?`,
     );
+    // SQLite's lower() folds ASCII letters only, as the port asks.
+    if (query.contains?.text) where.push(`(${query.contains.fields.map((field) => `instr(lower(json_extract(doc, ${fieldPath(field)})), ?) > 0`).join(' OR ')})`);
     const order = query.orderBy;
     const sortExpr = order ? `json_extract(doc, ${fieldPath(order.field)})` : 'id';
     const dir = order?.direction === 'desc' ? 'DESC' : 'ASC';
@@ -270,6 +273,7 @@ export function sqliteViewStore(db: Database.Database, options: SqliteViewStoreO
     const limit = query.limit ?? 50;
     const params: Array<string | number | null> = [];
     for (const value of Object.values(query.where ?? {})) if (value !== null) params.push(toSqlValue(value));
+    if (query.contains?.text) params.push(...query.contains.fields.map(() => foldAscii(query.contains!.text)));
     let cursorKey: string | number | null = null;
     if (query.cursor) {
       const { sortKey, id } = decodeKeysetCursor(query.cursor);

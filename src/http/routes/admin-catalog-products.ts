@@ -59,9 +59,11 @@ export function adminCatalogProductRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'get', path: '/products', tags, security, middleware: [staff] as const,
-      summary: 'List products (a merchant sees its own), by status, category or brand',
+      summary: 'List products (a merchant sees its own), by keyword, status, category or brand',
+      description: 'Every status (drafts and delisted products too), in id order. `q` keeps the products whose title or brand name contains it (ASCII letters in either case): a scan over the other filters’ matches, for the console; shoppers search with GET /products.',
       request: {
         query: z.object({
+          q: z.string().trim().max(100).optional().openapi({ description: 'text the title or the brand name contains' }),
           status: z.enum(PRODUCT_STATUSES).optional(),
           merchantId: IdSchema.optional().openapi({ description: 'admin only' }),
           categoryId: IdSchema.optional().openapi({ description: 'only products of this backend category (not its subcategories)' }),

@@ -102,14 +102,16 @@ async function withStock(deps: Views, doc: ProductDoc): Promise<ProductResource>
 /** Products of one merchant (or all, for an admin), optionally by status, backend category and brand. */
 export async function listProducts(
   deps: Views,
-  query: { merchantId?: string; status?: string; categoryId?: string; brandId?: string; limit: number; cursor?: string | null },
+  query: { merchantId?: string; status?: string; categoryId?: string; brandId?: string; q?: string; limit: number; cursor?: string | null },
 ): Promise<FindPage<ProductResource>> {
   const where: Record<string, string> = {};
+  // Drafts and delisted products are not in the search index: the console's keyword scans the titles and brands.
+  const q = query.q?.trim();
   if (query.merchantId !== undefined) where.merchantId = query.merchantId;
   if (query.status !== undefined) where.status = query.status;
   if (query.categoryId !== undefined) where['category.id'] = query.categoryId;
   if (query.brandId !== undefined) where['brand.id'] = query.brandId;
-  const page = await deps.views.find<ProductDoc>(PRODUCTS, { where, limit: query.limit, cursor: query.cursor });
+  const page = await deps.views.find<ProductDoc>(PRODUCTS, { where, limit: query.limit, cursor: query.cursor, ...(q ? { contains: { fields: ['title', 'brand.name'], text: q } } : {}) });
   return { items: await Promise.all(page.items.map((doc) => withStock(deps, doc))), nextCursor: page.nextCursor };
 }
 

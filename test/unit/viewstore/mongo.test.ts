@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MongoServerError, type Db } from 'mongodb';
-import { mongoViewStore } from '../../../src/adapters/viewstore/mongo.js';
+import { asciiCaselessPattern, mongoViewStore } from '../../../src/adapters/viewstore/mongo.js';
 
 /*
  * No MongoDB server runs on this machine (no Docker; mongod is not packaged here), so these tests drive
@@ -208,5 +208,18 @@ describe('mongoViewStore (a fake of the mongodb driver: no MongoDB server runs h
     expect(await restarted.checkpoint('orders')).toBe(0);
     await restarted.commit('orders', [{ collection: 'orders', id: 'o2', doc: { again: true } }], 0, 10);
     expect(await restarted.get('orders', 'o2')).toEqual({ again: true });
+  });
+});
+
+describe('FindQuery.contains on MongoDB', () => {
+  it('is a $regex that takes the text literally and folds ASCII letters only, as the other adapters do', () => {
+    const finds = (text: string, value: string) => new RegExp(asciiCaselessPattern(text)).test(value);
+    expect(finds('MATE', 'Huawei Mate 60')).toBe(true);
+    expect(finds('%_off (M', '华为 50%_off (mate)')).toBe(true);
+    expect(finds('50_', '华为 50%_off')).toBe(false);
+    expect(finds('.', 'no dot here')).toBe(false);
+    expect(finds('a+b[c]^$\\', 'x A+B[C]^$\\ y')).toBe(true);
+    expect(finds('émile', 'Émile chair')).toBe(false);
+    expect(finds('手机', 'Mate 60 手机')).toBe(true);
   });
 });

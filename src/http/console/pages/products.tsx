@@ -50,6 +50,7 @@ export function productPages(app: Hono<ConsoleEnv>) {
     const v = c.get('view');
     const api = c.get('api');
     const params: Record<string, string | undefined> = {
+      q: c.req.query('q')?.trim() || undefined,
       status: c.req.query('status') || undefined,
       categoryId: c.req.query('categoryId') || undefined,
       brandId: c.req.query('brandId') || undefined,
@@ -71,6 +72,10 @@ export function productPages(app: Hono<ConsoleEnv>) {
           </a>
         </p>
         <form class="filters" method="get" action="/admin/products" hx-get="/admin/products" hx-target="#list" hx-select="#list" hx-swap="outerHTML" hx-push-url="true" hx-indicator="#list-loading">
+          <label>
+            {v.t('products.keyword')}
+            <input type="search" name="q" value={params.q ?? ''} maxlength={100} size={18} />
+          </label>
           <Select name="status" label={v.t('common.status')} value={params.status} options={PRODUCT_STATUSES.map((s) => [s, statusLabel(v.lang, s)])} all={v.t('common.all')} />
           <label>
             {v.t('products.category')}
