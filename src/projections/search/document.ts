@@ -1,5 +1,5 @@
 import type { ProductSearchDocument } from '../../ports/search-index.js';
-import { productInStock, SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS, type CategoryEntry, type FrontendEntry, type ProductEntry } from './state.js';
+import { productInStock, salesShown, SEARCH_CATEGORIES, SEARCH_FRONTEND, SEARCH_PRODUCTS, type CategoryEntry, type FrontendEntry, type ProductEntry } from './state.js';
 
 /** Bounds the walk up a (corrupt) cyclic tree, as MAX_CATEGORY_DEPTH does on the write side. */
 const MAX_DEPTH = 32;
@@ -35,7 +35,7 @@ export function searchDocument(entry: ProductEntry, chain: CategoryEntry[], fron
     maxPrice: prices.length > 0 ? Math.max(...prices) : 0,
     currency: product.skus[0]?.price.currency ?? 'CNY',
     inStock,
-    salesCount: 0,
+    salesCount: salesShown(entry.sold ?? 0),
     listedAt: product.listedAt,
     image: product.image,
     status: product.status,

@@ -48,7 +48,21 @@ export interface ProductEntry {
   categoryId: string | null;
   product: ProductFacts | null;
   stock: Record<string, { onHand: number; reserved: number }>;
+  /** Units committed to orders (ReservationCommitted); absent in entries folded before sales were counted. */
+  sold?: number;
   position: number;
+}
+
+/**
+ * The sales a search document shows: the units sold to two significant digits (1–99 exactly, then 100,
+ * 110, …, 990, 1,000, 1,100, …). Ranking uses their logarithm, so the rounding changes nothing it can
+ * tell, and a best seller's document is rewritten about 90 times per tenfold of its sales, not per order.
+ */
+export function salesShown(sold: number): number {
+  const units = Math.max(0, Math.floor(sold));
+  if (units < 100) return units;
+  const step = 10 ** (String(units).length - 2);
+  return Math.floor(units / step) * step;
 }
 
 /** A backend category: its name, its parent and the frontend categories mapped to it directly. */
@@ -146,7 +160,10 @@ function evolveProduct(doc: ProductEntry | null, event: RecordedEvent, id: strin
     // without flipping it keeps the entry's position (the document's revision), so the document is not
     // rewritten for every reservation.
     const flipped = productInStock(entry.product, entry.stock) !== productInStock(entry.product, stock);
-    return { ...entry, stock, position: flipped ? event.position : entry.position };
+    const sold = (entry.sold ?? 0) + (event.type === 'ReservationCommitted' ? (event.data as { quantity: number }).quantity : 0);
+    // Sales likewise: only when what the document shows of them moves.
+    const soldMoved = salesShown(sold) !== salesShown(entry.sold ?? 0);
+    return { ...entry, stock, ...(sold > 0 ? { sold } : {}), position: flipped || soldMoved ? event.position : entry.position };
   }
   if (event.type === 'ProductCreated') {
     const created = event.data as Data<ProductEvent, 'ProductCreated'>;
