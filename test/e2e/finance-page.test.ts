@@ -11,13 +11,48 @@ import { plannedTransfers } from '../../src/domain/payments/transfers-plan.js';
 /**
  * GET /admin/finance (the console's finance page, signed in with a pasted access token) in a real headless Chromium (Debian's, never a downloaded one): sign-in, the OK
  * banner, the charts' bars for the fixture data, and a discrepancy row once a debit without its credit
- * leg is injected. Skips (with a printed reason) where /usr/bin/chromium is absent.
+ * leg is injected; the report and the ledger accounts page in Chinese (the default) and in English after
+ * the language switch. Skips (with a printed reason) where /usr/bin/chromium is absent.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED test/e2e/finance-page.test.ts: ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`);
 
 const DAY_MS = 86_400_000;
+
+/** The report's section headings and table headings, in page order, per language (the fixture has one currency, CNY). */
+const REPORT_HEADINGS = {
+  'zh-CN': {
+    h1: '财务 — 对账',
+    h2: ['本期支付', '各币种合计', '借贷不平衡的转账（{u}）', '缺失的转账（0）', '支付渠道结算（0 处不符）', '账户余额'],
+    th: {
+      totals: ['币种', '余额合计', '核对'],
+      unbalanced: ['转账', '问题', '转出 → 转入', '金额', '起因', '事件'],
+      missing: ['转账', '依据事件', '时间'],
+      mismatches: ['日期', '支付渠道', '支付单', '类型', '问题', '账本金额 / 手续费', '结算金额 / 手续费', '事件'],
+      accounts: ['账户', '类型', '余额', '分录合计', '差额', '分录数'],
+    },
+    kpis: ['收款', '退款', '支付渠道手续费', '净额'],
+    legend: ['收款', '退款', '手续费'],
+  },
+  en: {
+    h1: 'Finance — reconciliation',
+    h2: ['Payments in the period', 'Totals per currency', 'Unbalanced transfers ({u})', 'Missing transfers (0)', 'Provider settlement (0 mismatches)', 'Balances'],
+    th: {
+      totals: ['Currency', 'Sum of balances', 'Check'],
+      unbalanced: ['Transfer', 'Problem', 'From → to', 'Amount', 'Cause', 'Events'],
+      missing: ['Transfer', 'Required by', 'At'],
+      mismatches: ['Day', 'Provider', 'Payment', 'Kind', 'Problem', 'Ledger amount / fee', 'Settled amount / fee', 'Events'],
+      accounts: ['Account', 'Kind', 'Balance', 'Ledger sum', 'Diff', 'Entries'],
+    },
+    kpis: ['Captured', 'Refunded', 'Provider fees', 'Net'],
+    legend: ['Captured', 'Refunded', 'Fees'],
+  },
+} as const;
+const ACCOUNTS_HEADINGS = {
+  'zh-CN': { h1: '财务 — 账户', th: ['账户', '类型', '余额', '分录数', '更新时间'] },
+  en: { h1: 'Finance — ledger accounts', th: ['Account', 'Kind', 'Balance', 'Entries', 'Updated'] },
+} as const;
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
 
 describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
@@ -27,6 +62,8 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   let adminToken: string;
+  /** The position of the debit the discrepancy test injects. */
+  let brokenPosition = 0;
   const from = day(-2);
   const to = day(0);
 
@@ -108,7 +145,7 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
 
     const banner = page.locator('.banner');
     expect(await banner.getAttribute('data-ok')).toBe('true');
-    expect(await banner.textContent()).toMatch(/^OK/);
+    expect(await banner.textContent()).toMatch(/^对账通过 — /); // Chinese, the console's default language
     expect(await page.inputValue('input[name="from"]')).toBe(from);
     expect(await page.inputValue('input[name="to"]')).toBe(to);
 
@@ -143,14 +180,117 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
     expect(response?.status()).toBe(200);
     const banner = page.locator('.banner');
     expect(await banner.getAttribute('data-ok')).toBe('false');
-    expect(await banner.textContent()).toMatch(/^NOT OK/);
+    expect(await banner.textContent()).toMatch(/^对账未通过 — /);
     const row = page.locator('#unbalanced tr.discrepancy[data-transfer="broken-page-1"]');
     expect(await row.count()).toBe(1);
     const text = await row.textContent();
-    expect(text).toContain('missing credit leg');
-    expect(text).toContain(`#${debited.position} AccountDebited on account-wallet.u1`);
+    expect(text).toContain('缺少贷方分录');
+    expect(text).toContain(`#${debited.position} AccountDebited（事件流 account-wallet.u1）`);
+    brokenPosition = debited.position;
     expect(await page.locator('#accounts tr.bad[data-account="wallet.u1"]').count()).toBe(1);
     if (process.env.FINANCE_SCREENSHOT) await page.screenshot({ path: process.env.FINANCE_SCREENSHOT.replace(/(\.png)?$/, '-bad.png'), fullPage: true });
+  });
+
+  /** What the reader sees of the report: headings, table headings, KPI and legend labels, and the words between the data. */
+  const reportTexts = () =>
+    page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): DomNode | null; querySelectorAll(s: string): DomNode[] } }).document;
+      interface DomNode {
+        textContent: string | null;
+        childNodes: Iterable<DomNode>;
+        nodeType: number;
+        tagName?: string;
+        closest?(s: string): DomNode | null;
+        querySelectorAll(s: string): DomNode[];
+        getAttribute(name: string): string | null;
+      }
+      const texts = (selector: string) => [...doc.querySelectorAll(selector)].map((n) => (n.textContent ?? '').trim());
+      const own = (n: DomNode) => [...n.childNodes].filter((c) => c.nodeType === 3).map((c) => (c.textContent ?? '').trim()).join('').trim();
+      const th = (table: string) => texts(`#${table} thead th`);
+      // Every text of main that is not data: not inside <code>, a data cell, an amount (<b>) or a link to the JSON API.
+      const words: string[] = [];
+      const walk = (n: DomNode) => {
+        if (n.nodeType === 3) {
+          const text = (n.textContent ?? '').trim();
+          if (text) words.push(text);
+          return;
+        }
+        const tag = n.tagName?.toLowerCase();
+        if (tag === 'code' || tag === 'b' || tag === 'svg' || (tag === 'a' && n.getAttribute('href')?.startsWith('/api/')) || (tag === 'td' && n.getAttribute('class') !== 'muted')) return;
+        for (const child of n.childNodes) walk(child);
+      };
+      walk(doc.querySelector('main')!);
+      return {
+        h1: texts('main h1')[0],
+        h2: texts('main h2'),
+        th: { totals: th('totals'), unbalanced: th('unbalanced'), missing: th('missing'), mismatches: th('mismatches'), accounts: th('accounts') },
+        kpis: [...doc.querySelectorAll('.kpis[data-currency="CNY"] .kpi')].map(own),
+        legend: [...doc.querySelectorAll('figure[data-chart="daily"] .legend span')].map(own),
+        chartLabels: [...doc.querySelectorAll('svg.chart')].map((n) => n.getAttribute('aria-label') ?? ''),
+        tooltips: texts('svg.chart-daily rect.bar title'),
+        checks: texts('#totals tbody td:nth-child(3)'),
+        words,
+      };
+    });
+  const accountsTexts = () => Promise.all([page.textContent('main h1'), page.locator('#ledger-accounts thead th').allTextContents()]);
+  const switchTo = async (lang: 'en' | 'zh-CN') => {
+    await Promise.all([page.waitForNavigation(), page.click(`form.lang button[value="${lang}"]`)]);
+    expect(await page.getAttribute('html', 'lang')).toBe(lang);
+  };
+  const expected = (lang: 'zh-CN' | 'en', unbalanced: number) => {
+    const e = REPORT_HEADINGS[lang];
+    return { h1: e.h1, h2: e.h2.map((h) => h.replace('{u}', String(unbalanced))), th: e.th, kpis: e.kpis, legend: e.legend };
+  };
+
+  it('shows the report and the ledger accounts in Chinese by default, with no English word left, and in English after the switch', async () => {
+    const url = `${baseUrl}/admin/finance?from=${from}&to=${to}`;
+    expect((await page.goto(url))?.status()).toBe(200);
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    const zh = await reportTexts();
+    expect({ h1: zh.h1, h2: zh.h2, th: zh.th, kpis: zh.kpis, legend: zh.legend }).toEqual(expected('zh-CN', 1));
+    // No ASCII letter in a heading of the Chinese page.
+    for (const heading of [zh.h1!, ...zh.h2, ...Object.values(zh.th).flat(), ...zh.kpis, ...zh.legend]) expect(heading).not.toMatch(/[A-Za-z]/);
+    // Nor in the words between the data, once currency codes, the names UTC, JSON and CSV and the settlement providers' ids are taken out.
+    const json = await fetch(`${baseUrl}/api/v1/admin/finance/reconciliation?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const providers = ((await json.json()) as { settlement: { providers: string[] } }).settlement.providers;
+    const names = [/\b(?:[A-Z]{3}|UTC|JSON|CSV)\b/g, ...providers.map((p) => new RegExp(`\\b${p.replace(/[^\w]/g, '\\$&')}\\b`, 'g'))];
+    const english = zh.words.map((w) => names.reduce((text, name) => text.replace(name, ''), w)).filter((w) => /[A-Za-z]/.test(w));
+    expect(english, zh.words.join(' | ')).toEqual([]);
+    expect(zh.words).toEqual(expect.arrayContaining(['全部账户', '导出 CSV', '起始日期', '截止日期', '对账', '1 笔支付', '0 笔退款']));
+    expect(zh.chartLabels).toEqual(['每日收款、退款与手续费（CNY）', '余额最大的账户']);
+    expect(zh.tooltips).toContain(`${to} 收款：25.00 CNY`);
+    expect(zh.checks).toEqual(['✘ 不为零']); // the debit without its credit leg
+    expect(await page.textContent('.banner')).toMatch(/^对账未通过 — 发现 \d+ 处差异（已核对 [\d,]+ 个事件），详见下文。$/);
+
+    // The ledger accounts page: the shared table, Chinese headings.
+    await Promise.all([page.waitForNavigation(), page.click('p.actions a[href="/admin/finance/accounts"]')]);
+    expect(await accountsTexts()).toEqual([ACCOUNTS_HEADINGS['zh-CN'].h1, ACCOUNTS_HEADINGS['zh-CN'].th]);
+    expect(await page.locator('#ledger-accounts thead th.num').allTextContents()).toEqual(['余额', '分录数']);
+    expect(await page.locator('#ledger-accounts tr[data-account="wallet.u1"]').count()).toBe(1);
+
+    // English: the language switch (a form posting to /admin/lang, back to this page).
+    await switchTo('en');
+    expect(new URL(page.url()).pathname).toBe('/admin/finance/accounts');
+    expect(await accountsTexts()).toEqual([ACCOUNTS_HEADINGS.en.h1, ACCOUNTS_HEADINGS.en.th]);
+    expect(await page.locator('#ledger-accounts tr[data-account="wallet.u1"]').count()).toBe(1);
+
+    expect((await page.goto(url))?.status()).toBe(200);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    const en = await reportTexts();
+    expect({ h1: en.h1, h2: en.h2, th: en.th, kpis: en.kpis, legend: en.legend }).toEqual(expected('en', 1));
+    expect(en.words).toEqual(expect.arrayContaining(['Ledger accounts', 'CSV', 'From', 'To', 'Reconcile', '1 payment', '0 refunds']));
+    expect(en.chartLabels).toEqual(['Daily captured, refunded and fees in CNY', 'Largest balances']);
+    expect(en.tooltips).toContain(`${to} Captured: 25.00 CNY`);
+    expect(en.checks).toEqual(['✘ not zero']);
+    expect(await page.textContent('.banner')).toMatch(/^NOT OK — \d+ discrepancies found \([\d,]+ events checked\)\. See below\.$/);
+    const row = await page.textContent('#unbalanced tr.discrepancy[data-transfer="broken-page-1"]');
+    expect(row).toContain('missing credit leg');
+    expect(row).toContain(`#${brokenPosition} AccountDebited on account-wallet.u1`);
+
+    // And back: Chinese again.
+    await switchTo('zh-CN');
+    expect(await page.textContent('main h1')).toBe(REPORT_HEADINGS['zh-CN'].h1);
+    expect(await page.locator('#accounts thead th').allTextContents()).toEqual(REPORT_HEADINGS['zh-CN'].th.accounts);
   });
 
   it('answers a bad range with a message, not a stack trace', async () => {

@@ -4,7 +4,7 @@ import { qs, type ApiAnswer } from '../api.js';
 import { adminOnly, failure, page, type ConsoleEnv } from '../context.js';
 import { reportBody } from '../../pages/finance-html.js';
 import type { ReconciliationReport } from '../../../queries/finance/reconciliation.js';
-import { Empty, ListRegion, Money, Pager, ProblemBox, When } from '../ui.js';
+import { Empty, ListRegion, Money, Pager, ProblemBox, Table, When } from '../ui.js';
 
 interface LedgerAccount {
   accountId: string;
@@ -34,12 +34,12 @@ export function financePages(app: Hono<ConsoleEnv>) {
       v.t('finance.title'),
       <>
         <p class="actions">
-          <a href="/admin/finance/accounts">{v.t('nav.finance')}: ledger accounts</a>
+          <a href="/admin/finance/accounts">{v.t('finance.accountsLink')}</a>
           <a href="/admin/finance/accounts.csv" download="ledger-accounts.csv">
-            CSV
+            {v.t('finance.csv')}
           </a>
         </p>
-        {raw(reportBody(report, range))}
+        {raw(reportBody(report, range, v.t))}
       </>,
     );
   });
@@ -54,43 +54,28 @@ export function financePages(app: Hono<ConsoleEnv>) {
     const items = (answer.ok ? answer.body.items : []) as LedgerAccount[];
     return page(
       c,
-      `${v.t('nav.finance')}: ledger accounts`,
+      v.t('finance.accountsTitle'),
       <ListRegion v={v}>
         {!answer.ok ? (
           <ProblemBox v={v} problem={answer.body} retry={c.req.url} />
         ) : items.length === 0 ? (
           <Empty v={v} />
         ) : (
-          <table id="ledger-accounts">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Kind</th>
-                <th scope="col" class="num">
-                  Balance
-                </th>
-                <th scope="col" class="num">
-                  Entries
-                </th>
-                <th scope="col">Updated</th>
+          <Table id="ledger-accounts" headings={[v.t('finance.account'), v.t('finance.kind'), { num: v.t('finance.balance') }, { num: v.t('finance.entries') }, v.t('finance.updated')]}>
+            {items.map((a) => (
+              <tr data-account={a.accountId}>
+                <td>{a.accountId}</td>
+                <td>{a.kind ?? '—'}</td>
+                <td class="num">
+                  <Money m={a.balance} />
+                </td>
+                <td class="num">{a.entries}</td>
+                <td>
+                  <When at={a.updatedAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr data-account={a.accountId}>
-                  <td>{a.accountId}</td>
-                  <td>{a.kind ?? '—'}</td>
-                  <td class="num">
-                    <Money m={a.balance} />
-                  </td>
-                  <td class="num">{a.entries}</td>
-                  <td>
-                    <When at={a.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
         {answer.ok ? <Pager v={v} base="/admin/finance/accounts" params={{ kind, cursor }} nextCursor={answer.body.nextCursor} /> : null}
       </ListRegion>,
