@@ -194,6 +194,29 @@ export function Pager({ v, base, params, nextCursor }: { v: View; base: string; 
   );
 }
 
+/** A column heading; `num` ones align right. null: no such column (e.g. one only admins see). */
+export type Heading = Child | { num: Child } | null;
+
+/** A table with its column headings; the children are its body rows. */
+export const Table = ({ id, headings, children }: { id?: string; headings: Heading[]; children?: Child }) => (
+  <table id={id}>
+    <thead>
+      <tr>
+        {headings.map((heading) =>
+          heading === null ? null : typeof heading === 'object' && 'num' in heading ? (
+            <th scope="col" class="num">
+              {heading.num}
+            </th>
+          ) : (
+            <th scope="col">{heading}</th>
+          ),
+        )}
+      </tr>
+    </thead>
+    <tbody>{children}</tbody>
+  </table>
+);
+
 /** The list region that filters and pages replace; its indicator is the loading state. */
 export const ListRegion = ({ v, children }: { v: View; children?: Child }) => (
   <div class="list-wrap">

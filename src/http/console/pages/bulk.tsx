@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { ApiAnswer } from '../api.js';
 import { failure, field, page, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
-import { Csrf, Empty, ProblemBox, Select, Status, When } from '../ui.js';
+import { Csrf, Empty, ProblemBox, Select, Status, Table, When } from '../ui.js';
 
 interface Job {
   id: string;
@@ -100,22 +100,14 @@ export function bulkPages(app: Hono<ConsoleEnv>) {
           {job.rows.length === 0 ? (
             <Empty v={v} />
           ) : (
-            <table id="job-rows">
-              <thead>
-                <tr>
-                  <th scope="col">{v.t('bulk.row')}</th>
-                  <th scope="col">{v.t('bulk.result')}</th>
+            <Table id="job-rows" headings={[v.t('bulk.row'), v.t('bulk.result')]}>
+              {job.rows.map((r) => (
+                <tr data-row={r.row}>
+                  <td class="num">{r.row}</td>
+                  <td>{r.ok ? '✔' : r.error}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {job.rows.map((r) => (
-                  <tr data-row={r.row}>
-                    <td class="num">{r.row}</td>
-                    <td>{r.ok ? '✔' : r.error}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
           {job.rowsTruncated ? <p class="muted">…</p> : null}
           <p>

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { qs, type Api, type ApiAnswer } from '../api.js';
 import { adminOnly, field, page, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
-import { Csrf, Empty, ProblemBox, When, type View } from '../ui.js';
+import { Csrf, Empty, ProblemBox, Table, When, type View } from '../ui.js';
 
 export interface Category {
   id: string;
@@ -156,26 +156,17 @@ export function catalogPages(app: Hono<ConsoleEnv>) {
           {frontend.items.length === 0 ? (
             <Empty v={v} />
           ) : (
-            <table id="frontend-categories">
-              <thead>
-                <tr>
-                  <th scope="col">{v.t('common.name')}</th>
-                  <th scope="col">{v.t('categories.parent')}</th>
-                  <th scope="col">{v.t('categories.mapsTo')}</th>
+            <Table id="frontend-categories" headings={[v.t('common.name'), v.t('categories.parent'), v.t('categories.mapsTo')]}>
+              {frontend.items.map((f) => (
+                <tr data-frontend-category={f.id}>
+                  <td>
+                    {f.name} <code class="muted">{f.id}</code>
+                  </td>
+                  <td>{f.parentId ? (frontend.items.find((x) => x.id === f.parentId)?.name ?? f.parentId) : '—'}</td>
+                  <td>{f.backendCategoryIds.map((id) => categories.items.find((x) => x.id === id)?.name ?? id).join(', ')}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {frontend.items.map((f) => (
-                  <tr data-frontend-category={f.id}>
-                    <td>
-                      {f.name} <code class="muted">{f.id}</code>
-                    </td>
-                    <td>{f.parentId ? (frontend.items.find((x) => x.id === f.parentId)?.name ?? f.parentId) : '—'}</td>
-                    <td>{f.backendCategoryIds.map((id) => categories.items.find((x) => x.id === id)?.name ?? id).join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
           <h3>{v.t('common.create')}</h3>
           <form method="post" action="/admin/frontend-categories" class="stack" data-form="frontend-category">
@@ -276,28 +267,19 @@ export function catalogPages(app: Hono<ConsoleEnv>) {
         ) : brands.length === 0 ? (
           <Empty v={v} />
         ) : (
-          <table id="brands">
-            <thead>
-              <tr>
-                <th scope="col">{v.t('common.name')}</th>
-                <th scope="col">{v.t('common.id')}</th>
-                <th scope="col">{v.t('common.createdAt')}</th>
+          <Table id="brands" headings={[v.t('common.name'), v.t('common.id'), v.t('common.createdAt')]}>
+            {brands.map((b) => (
+              <tr data-brand={b.id}>
+                <td>{b.name}</td>
+                <td>
+                  <code>{b.id}</code>
+                </td>
+                <td>
+                  <When at={b.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {brands.map((b) => (
-                <tr data-brand={b.id}>
-                  <td>{b.name}</td>
-                  <td>
-                    <code>{b.id}</code>
-                  </td>
-                  <td>
-                    <When at={b.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
         {answer.ok && answer.body.nextCursor ? (
           <p>

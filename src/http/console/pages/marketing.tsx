@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { qs, type ApiAnswer } from '../api.js';
 import { adminOnly, field, page, parseYuan, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
-import { Csrf, Empty, ListRegion, Money, Pager, ProblemBox, Select, Status, When, type View } from '../ui.js';
+import { Csrf, Empty, ListRegion, Money, Pager, ProblemBox, Select, Status, Table, When, type View } from '../ui.js';
 
 type M = { amount: number; currency: string };
 interface Promotion {
@@ -211,61 +211,44 @@ function PromotionTable({ v, items }: { v: View; items: Promotion[] }) {
   if (items.length === 0) return <Empty v={v} text={v.t('mkt.noPromotions')} />;
   return (
     <div class="table-scroll">
-      <table id="promotions">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('mkt.code')}</th>
-            <th scope="col">{v.t('mkt.discount')}</th>
-            <th scope="col">{v.t('mkt.window')}</th>
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col" class="num">
-              {v.t('mkt.used')}
-            </th>
-            <th scope="col" class="num">
-              {v.t('mkt.spent')}
-            </th>
-            <th scope="col">{v.t('common.actions')}</th>
+      <Table id="promotions" headings={[v.t('mkt.code'), v.t('mkt.discount'), v.t('mkt.window'), v.t('common.status'), { num: v.t('mkt.used') }, { num: v.t('mkt.spent') }, v.t('common.actions')]}>
+        {items.map((p) => (
+          <tr data-promotion={p.code}>
+            <td>
+              <code>{p.code}</code>
+            </td>
+            <td>
+              {p.kind === 'percent' ? `${p.value}%` : <Money m={cny(p.value)} />}
+              {p.minSpend ? (
+                <span class="muted">
+                  {' '}
+                  ≥ <Money m={p.minSpend} />
+                </span>
+              ) : null}
+            </td>
+            <td>
+              <Window from={p.startsAt} to={p.endsAt} />
+            </td>
+            <td>
+              <Status v={v} value={p.status} />
+            </td>
+            <td class="num">
+              {p.used}
+              {p.usageLimit !== null ? ` / ${p.usageLimit}` : ''}
+            </td>
+            <td class="num">
+              <Money m={p.spent} />
+              {p.budget ? (
+                <>
+                  {' / '}
+                  <Money m={p.budget} />
+                </>
+              ) : null}
+            </td>
+            <td>{p.status !== 'ended' ? <EndButton v={v} action={`/admin/promotions/${encodeURIComponent(p.code)}/end`} label={`${v.t('mkt.end')} ${p.code}`} /> : null}</td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((p) => (
-            <tr data-promotion={p.code}>
-              <td>
-                <code>{p.code}</code>
-              </td>
-              <td>
-                {p.kind === 'percent' ? `${p.value}%` : <Money m={cny(p.value)} />}
-                {p.minSpend ? (
-                  <span class="muted">
-                    {' '}
-                    ≥ <Money m={p.minSpend} />
-                  </span>
-                ) : null}
-              </td>
-              <td>
-                <Window from={p.startsAt} to={p.endsAt} />
-              </td>
-              <td>
-                <Status v={v} value={p.status} />
-              </td>
-              <td class="num">
-                {p.used}
-                {p.usageLimit !== null ? ` / ${p.usageLimit}` : ''}
-              </td>
-              <td class="num">
-                <Money m={p.spent} />
-                {p.budget ? (
-                  <>
-                    {' / '}
-                    <Money m={p.budget} />
-                  </>
-                ) : null}
-              </td>
-              <td>{p.status !== 'ended' ? <EndButton v={v} action={`/admin/promotions/${encodeURIComponent(p.code)}/end`} label={`${v.t('mkt.end')} ${p.code}`} /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }
@@ -274,44 +257,28 @@ function VoucherTable({ v, items }: { v: View; items: Voucher[] }) {
   if (items.length === 0) return <Empty v={v} text={v.t('mkt.noVouchers')} />;
   return (
     <div class="table-scroll">
-      <table id="vouchers">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('mkt.code')}</th>
-            <th scope="col" class="num">
-              {v.t('mkt.amount')}
-            </th>
-            <th scope="col">{v.t('mkt.window')}</th>
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col" class="num">
-              {v.t('mkt.used')}
-            </th>
-            <th scope="col">{v.t('common.actions')}</th>
+      <Table id="vouchers" headings={[v.t('mkt.code'), { num: v.t('mkt.amount') }, v.t('mkt.window'), v.t('common.status'), { num: v.t('mkt.used') }, v.t('common.actions')]}>
+        {items.map((item) => (
+          <tr data-voucher={item.code}>
+            <td>
+              <code>{item.code}</code>
+            </td>
+            <td class="num">
+              <Money m={item.amount} />
+            </td>
+            <td>
+              <Window from={item.startsAt} to={item.endsAt} />
+            </td>
+            <td>
+              <Status v={v} value={item.status} />
+            </td>
+            <td class="num">
+              {item.used} / {item.maxUses}
+            </td>
+            <td>{item.status !== 'ended' ? <EndButton v={v} action={`/admin/vouchers/${encodeURIComponent(item.code)}/end`} label={`${v.t('mkt.end')} ${item.code}`} /> : null}</td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr data-voucher={item.code}>
-              <td>
-                <code>{item.code}</code>
-              </td>
-              <td class="num">
-                <Money m={item.amount} />
-              </td>
-              <td>
-                <Window from={item.startsAt} to={item.endsAt} />
-              </td>
-              <td>
-                <Status v={v} value={item.status} />
-              </td>
-              <td class="num">
-                {item.used} / {item.maxUses}
-              </td>
-              <td>{item.status !== 'ended' ? <EndButton v={v} action={`/admin/vouchers/${encodeURIComponent(item.code)}/end`} label={`${v.t('mkt.end')} ${item.code}`} /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }
@@ -326,52 +293,37 @@ function FlashSaleTable({ v, items }: { v: View; items: FlashSale[] }) {
   if (items.length === 0) return <Empty v={v} text={v.t('mkt.noFlashSales')} />;
   return (
     <div class="table-scroll">
-      <table id="flash-sales">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('common.id')}</th>
-            <th scope="col">SKU</th>
-            <th scope="col" class="num">
-              {v.t('orders.price')}
-            </th>
-            <th scope="col">{v.t('mkt.window')}</th>
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col">{v.t('mkt.counters')}</th>
-            <th scope="col">{v.t('common.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((sale) => (
-            <tr data-flash-sale={sale.id}>
-              <td>
-                <code>{sale.id}</code>
-              </td>
-              <td>
-                <code>{sale.skuId}</code>
-              </td>
-              <td class="num">
-                <Money m={sale.price} />
-              </td>
-              <td>
-                <Window from={sale.startsAt} to={sale.endsAt} />
-              </td>
-              <td>
-                <Status v={v} value={sale.status} />
-              </td>
-              <td aria-live="polite">
-                {sale.status === 'ended' ? (
+      <Table id="flash-sales" headings={[v.t('common.id'), 'SKU', { num: v.t('orders.price') }, v.t('mkt.window'), v.t('common.status'), v.t('mkt.counters'), v.t('common.actions')]}>
+        {items.map((sale) => (
+          <tr data-flash-sale={sale.id}>
+            <td>
+              <code>{sale.id}</code>
+            </td>
+            <td>
+              <code>{sale.skuId}</code>
+            </td>
+            <td class="num">
+              <Money m={sale.price} />
+            </td>
+            <td>
+              <Window from={sale.startsAt} to={sale.endsAt} />
+            </td>
+            <td>
+              <Status v={v} value={sale.status} />
+            </td>
+            <td aria-live="polite">
+              {sale.status === 'ended' ? (
+                <Counters v={v} sale={sale} />
+              ) : (
+                <span hx-get={`/admin/flash-sales/${encodeURIComponent(sale.id)}/counters`} hx-trigger="every 2s" hx-swap="innerHTML">
                   <Counters v={v} sale={sale} />
-                ) : (
-                  <span hx-get={`/admin/flash-sales/${encodeURIComponent(sale.id)}/counters`} hx-trigger="every 2s" hx-swap="innerHTML">
-                    <Counters v={v} sale={sale} />
-                  </span>
-                )}
-              </td>
-              <td>{sale.status !== 'ended' ? <EndButton v={v} action={`/admin/flash-sales/${encodeURIComponent(sale.id)}/end`} label={`${v.t('mkt.end')} ${sale.id}`} /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                </span>
+              )}
+            </td>
+            <td>{sale.status !== 'ended' ? <EndButton v={v} action={`/admin/flash-sales/${encodeURIComponent(sale.id)}/end`} label={`${v.t('mkt.end')} ${sale.id}`} /> : null}</td>
+          </tr>
+        ))}
+      </Table>
     </div>
   );
 }

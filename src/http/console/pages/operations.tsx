@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { adminOnly, page, redirectWith, type ConsoleEnv } from '../context.js';
-import { Csrf, Empty, ProblemBox, Status, When } from '../ui.js';
+import { Csrf, Empty, ProblemBox, Status, Table, When } from '../ui.js';
 
 interface ProjectionRow {
   name: string;
@@ -60,62 +60,41 @@ export function operationsPages(app: Hono<ConsoleEnv>) {
             <Empty v={v} />
           ) : (
             <div class="table-scroll">
-              <table id="projections">
-                <thead>
-                  <tr>
-                    <th scope="col">{v.t('ops.projection')}</th>
-                    <th scope="col">{v.t('ops.kind')}</th>
-                    <th scope="col" class="num">
-                      {v.t('ops.checkpoint')}
-                    </th>
-                    <th scope="col" class="num">
-                      {v.t('ops.lag')}
-                    </th>
-                    <th scope="col" class="num">
-                      {v.t('ops.lagSeconds')}
-                    </th>
-                    <th scope="col">{v.t('ops.state')}</th>
-                    <th scope="col">{v.t('ops.leaseOwner')}</th>
-                    <th scope="col">{v.t('ops.lastRebuild')}</th>
-                    <th scope="col">{v.t('common.actions')}</th>
+              <Table id="projections" headings={[v.t('ops.projection'), v.t('ops.kind'), { num: v.t('ops.checkpoint') }, { num: v.t('ops.lag') }, { num: v.t('ops.lagSeconds') }, v.t('ops.state'), v.t('ops.leaseOwner'), v.t('ops.lastRebuild'), v.t('common.actions')]}>
+                {projections.map((p) => (
+                  <tr data-projection={p.name}>
+                    <td>{p.name}</td>
+                    <td>{p.kind}</td>
+                    <td class="num">{p.checkpoint}</td>
+                    <td class="num">{p.lag}</td>
+                    <td class="num">{p.lagSeconds}</td>
+                    <td>{p.error ? <span class="badge s-failed">{p.error}</span> : p.rebuilding || p.rebuild ? <span class="badge s-running">rebuilding {p.rebuild ? `(${p.rebuild.checkpoint}, lag ${p.rebuild.lag})` : ''}</span> : <span class="badge s-succeeded">ok</span>}</td>
+                    <td>{p.leaseOwner ? <code>{p.leaseOwner}</code> : <span class="muted">{v.t('ops.noOwner')}</span>}</td>
+                    <td data-rebuild={p.lastRebuild?.state ?? ''}>
+                      {p.lastRebuild ? (
+                        <>
+                          <Status v={v} value={p.lastRebuild.state} /> <When at={p.lastRebuild.finishedAt ?? p.lastRebuild.requestedAt} />
+                          {p.lastRebuild.checkpoint !== undefined ? ` @${p.lastRebuild.checkpoint}` : ''}
+                          {p.lastRebuild.state === 'running' && p.lastRebuild.lag !== undefined ? ` (lag ${p.lastRebuild.lag})` : ''}
+                          {p.lastRebuild.error ? ` ${p.lastRebuild.error}` : ''}
+                        </>
+                      ) : (
+                        <span class="muted">—</span>
+                      )}
+                    </td>
+                    <td>
+                      {p.kind === 'projection' ? (
+                        <form method="post" action={`/admin/operations/projections/${encodeURIComponent(p.name)}/rebuild`} class="inline">
+                          <Csrf v={v} />
+                          <button type="submit" aria-label={`${v.t('ops.rebuild')} ${p.name}`}>
+                            {v.t('ops.rebuild')}
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {projections.map((p) => (
-                    <tr data-projection={p.name}>
-                      <td>{p.name}</td>
-                      <td>{p.kind}</td>
-                      <td class="num">{p.checkpoint}</td>
-                      <td class="num">{p.lag}</td>
-                      <td class="num">{p.lagSeconds}</td>
-                      <td>{p.error ? <span class="badge s-failed">{p.error}</span> : p.rebuilding || p.rebuild ? <span class="badge s-running">rebuilding {p.rebuild ? `(${p.rebuild.checkpoint}, lag ${p.rebuild.lag})` : ''}</span> : <span class="badge s-succeeded">ok</span>}</td>
-                      <td>{p.leaseOwner ? <code>{p.leaseOwner}</code> : <span class="muted">{v.t('ops.noOwner')}</span>}</td>
-                      <td data-rebuild={p.lastRebuild?.state ?? ''}>
-                        {p.lastRebuild ? (
-                          <>
-                            <Status v={v} value={p.lastRebuild.state} /> <When at={p.lastRebuild.finishedAt ?? p.lastRebuild.requestedAt} />
-                            {p.lastRebuild.checkpoint !== undefined ? ` @${p.lastRebuild.checkpoint}` : ''}
-                            {p.lastRebuild.state === 'running' && p.lastRebuild.lag !== undefined ? ` (lag ${p.lastRebuild.lag})` : ''}
-                            {p.lastRebuild.error ? ` ${p.lastRebuild.error}` : ''}
-                          </>
-                        ) : (
-                          <span class="muted">—</span>
-                        )}
-                      </td>
-                      <td>
-                        {p.kind === 'projection' ? (
-                          <form method="post" action={`/admin/operations/projections/${encodeURIComponent(p.name)}/rebuild`} class="inline">
-                            <Csrf v={v} />
-                            <button type="submit" aria-label={`${v.t('ops.rebuild')} ${p.name}`}>
-                              {v.t('ops.rebuild')}
-                            </button>
-                          </form>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           )}
         </section>
@@ -126,24 +105,15 @@ export function operationsPages(app: Hono<ConsoleEnv>) {
             <Empty v={v} />
           ) : (
             <div class="table-scroll">
-              <table id="leases">
-                <thead>
-                  <tr>
-                    <th scope="col">{v.t('ops.lease')}</th>
-                    <th scope="col">{v.t('ops.leaseOwner')}</th>
-                    <th scope="col">{v.t('ops.role')}</th>
+              <Table id="leases" headings={[v.t('ops.lease'), v.t('ops.leaseOwner'), v.t('ops.role')]}>
+                {leases.map((lease) => (
+                  <tr data-lease={lease.name}>
+                    <td>{lease.name}</td>
+                    <td>{lease.owner ? <code>{lease.owner}</code> : <span class="muted">{v.t('ops.noOwner')}</span>}</td>
+                    <td data-role={lease.owner ? (owners.get(lease.owner)?.role ?? '') : ''}>{lease.owner ? roleOf(lease.owner) : '—'}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {leases.map((lease) => (
-                    <tr data-lease={lease.name}>
-                      <td>{lease.name}</td>
-                      <td>{lease.owner ? <code>{lease.owner}</code> : <span class="muted">{v.t('ops.noOwner')}</span>}</td>
-                      <td data-role={lease.owner ? (owners.get(lease.owner)?.role ?? '') : ''}>{lease.owner ? roleOf(lease.owner) : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           )}
         </section>

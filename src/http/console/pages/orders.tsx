@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { qs, type ApiAnswer } from '../api.js';
 import { failure, field, page, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
 import { statusLabel } from '../i18n.js';
-import { Csrf, Empty, Flash, ListRegion, Money, Pager, ProblemBox, Select, Status, When, type View } from '../ui.js';
+import { Csrf, Empty, Flash, ListRegion, Money, Pager, ProblemBox, Select, Status, Table, When, type View } from '../ui.js';
 
 type M = { amount: number; currency: string };
 export interface OrderView {
@@ -152,28 +152,17 @@ export function orderPages(app: Hono<ConsoleEnv>) {
         </dl>
         <p>{snap.content.description}</p>
         <div class="table-scroll">
-          <table id="snapshot-skus">
-            <thead>
-              <tr>
-                <th scope="col">SKU</th>
-                <th scope="col">{v.t('orders.attributes')}</th>
-                <th scope="col" class="num">
-                  {v.t('orders.price')}
-                </th>
+          <Table id="snapshot-skus" headings={['SKU', v.t('orders.attributes'), { num: v.t('orders.price') }]}>
+            {snap.content.skus.map((sku) => (
+              <tr data-sku={sku.skuId}>
+                <td>{sku.skuCode}</td>
+                <td>{Object.entries(sku.salesAttributes).map(([name, value]) => `${name}: ${value}`).join(', ')}</td>
+                <td class="num">
+                  <Money m={sku.price} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {snap.content.skus.map((sku) => (
-                <tr data-sku={sku.skuId}>
-                  <td>{sku.skuCode}</td>
-                  <td>{Object.entries(sku.salesAttributes).map(([name, value]) => `${name}: ${value}`).join(', ')}</td>
-                  <td class="num">
-                    <Money m={sku.price} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       </section>,
     );
@@ -219,52 +208,35 @@ export function OrderTable({ v, orders }: { v: View; orders: OrderView[] }) {
   if (orders.length === 0) return <Empty v={v} />;
   return (
     <div class="table-scroll">
-      <table id="orders">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('common.id')}</th>
-            <th scope="col">{v.t('common.createdAt')}</th>
-            {v.admin ? <th scope="col">{v.t('orders.customer')}</th> : null}
-            {v.admin ? <th scope="col">{v.t('orders.merchant')}</th> : null}
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col">{v.t('orders.payment')}</th>
-            <th scope="col">{v.t('orders.fulfillment')}</th>
-            <th scope="col">{v.t('orders.refund')}</th>
-            <th scope="col" class="num">
-              {v.t('common.total')}
-            </th>
+      <Table id="orders" headings={[v.t('common.id'), v.t('common.createdAt'), v.admin ? v.t('orders.customer') : null, v.admin ? v.t('orders.merchant') : null, v.t('common.status'), v.t('orders.payment'), v.t('orders.fulfillment'), v.t('orders.refund'), { num: v.t('common.total') }]}>
+        {orders.map((o) => (
+          <tr data-order={o.id}>
+            <td>
+              <a href={`/admin/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
+            </td>
+            <td>
+              <When at={o.createdAt} />
+            </td>
+            {v.admin ? <td>{o.userId}</td> : null}
+            {v.admin ? <td>{o.merchantId}</td> : null}
+            <td>
+              <Status v={v} value={o.status} />
+            </td>
+            <td>
+              <Status v={v} value={o.paymentStatus} />
+            </td>
+            <td>
+              <Status v={v} value={o.fulfillmentStatus} />
+            </td>
+            <td>
+              <Status v={v} value={o.refundStatus} />
+            </td>
+            <td class="num">
+              <Money m={o.total} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {orders.map((o) => (
-            <tr data-order={o.id}>
-              <td>
-                <a href={`/admin/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
-              </td>
-              <td>
-                <When at={o.createdAt} />
-              </td>
-              {v.admin ? <td>{o.userId}</td> : null}
-              {v.admin ? <td>{o.merchantId}</td> : null}
-              <td>
-                <Status v={v} value={o.status} />
-              </td>
-              <td>
-                <Status v={v} value={o.paymentStatus} />
-              </td>
-              <td>
-                <Status v={v} value={o.fulfillmentStatus} />
-              </td>
-              <td>
-                <Status v={v} value={o.refundStatus} />
-              </td>
-              <td class="num">
-                <Money m={o.total} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }
@@ -335,46 +307,30 @@ function OrderDetail({ v, order, versions, conflict, error }: { v: View; order: 
       <section>
         <h2>{v.t('orders.items')}</h2>
         <div class="table-scroll">
-          <table id="items">
-            <thead>
-              <tr>
-                <th scope="col">{v.t('products.titleField')}</th>
-                <th scope="col">{v.t('products.skuCode')}</th>
-                <th scope="col">{v.t('products.salesAttributes')}</th>
-                <th scope="col" class="num">
-                  {v.t('orders.qty')}
-                </th>
-                <th scope="col" class="num">
-                  {v.t('orders.unitPrice')}
-                </th>
-                <th scope="col">{v.t('orders.snapshot')}</th>
+          <Table id="items" headings={[v.t('products.titleField'), v.t('products.skuCode'), v.t('products.salesAttributes'), { num: v.t('orders.qty') }, { num: v.t('orders.unitPrice') }, v.t('orders.snapshot')]}>
+            {order.items.map((item) => (
+              <tr data-item={item.id}>
+                <td>{item.title}</td>
+                <td>
+                  <code>{item.skuCode}</code>
+                </td>
+                <td>
+                  {Object.entries(item.salesAttributes)
+                    .map(([k, value]) => `${k}: ${value}`)
+                    .join(', ')}
+                </td>
+                <td class="num">{item.quantity}</td>
+                <td class="num">
+                  <Money m={item.unitPrice} />
+                </td>
+                <td>
+                  <a href={`/admin/snapshots/${encodeURIComponent(item.snapshotId)}`} title={item.snapshotId}>
+                    <code>{item.snapshotId.slice(0, 12)}…</code>
+                  </a>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {order.items.map((item) => (
-                <tr data-item={item.id}>
-                  <td>{item.title}</td>
-                  <td>
-                    <code>{item.skuCode}</code>
-                  </td>
-                  <td>
-                    {Object.entries(item.salesAttributes)
-                      .map(([k, value]) => `${k}: ${value}`)
-                      .join(', ')}
-                  </td>
-                  <td class="num">{item.quantity}</td>
-                  <td class="num">
-                    <Money m={item.unitPrice} />
-                  </td>
-                  <td>
-                    <a href={`/admin/snapshots/${encodeURIComponent(item.snapshotId)}`} title={item.snapshotId}>
-                      <code>{item.snapshotId.slice(0, 12)}…</code>
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       </section>
       <section id="shipments">

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { qs, type ApiAnswer } from '../api.js';
 import { failure, field, page, parseYuan, redirectWith, yuan, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
 import { statusLabel } from '../i18n.js';
-import { Csrf, Empty, ListRegion, Pager, ProblemBox, Select, Status, type View } from '../ui.js';
+import { Csrf, Empty, ListRegion, Pager, ProblemBox, Select, Status, Table, type View } from '../ui.js';
 import { all, CategoryOptions, type Brand, type Category } from './catalog.js';
 
 type M = { amount: number; currency: string };
@@ -366,49 +366,29 @@ function ProductTable({ v, products }: { v: View; products: Product[] }) {
   if (products.length === 0) return <Empty v={v} />;
   return (
     <div class="table-scroll">
-      <table id="products">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('products.titleField')}</th>
-            <th scope="col">{v.t('products.category')}</th>
-            <th scope="col">{v.t('products.brand')}</th>
-            {v.admin ? <th scope="col">{v.t('products.merchant')}</th> : null}
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col" class="num">
-              {v.t('products.skus')}
-            </th>
-            <th scope="col" class="num">
-              {v.t('products.price')}
-            </th>
-            <th scope="col" class="num">
-              {v.t('products.available')}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {products.map((p) => {
-            const prices = p.skus.map((s) => s.price.amount);
-            const low = Math.min(...prices);
-            const high = Math.max(...prices);
-            return (
-              <tr data-product={p.id}>
-                <td>
-                  <a href={`/admin/products/${encodeURIComponent(p.id)}`}>{p.title}</a>
-                </td>
-                <td>{p.category.name}</td>
-                <td>{p.brand.name}</td>
-                {v.admin ? <td>{p.merchantId}</td> : null}
-                <td>
-                  <Status v={v} value={p.status} />
-                </td>
-                <td class="num">{p.skus.length}</td>
-                <td class="num">{prices.length === 0 ? '—' : low === high ? yuan(low) : `${yuan(low)} – ${yuan(high)}`}</td>
-                <td class="num">{p.skus.reduce((sum, s) => sum + s.available, 0)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <Table id="products" headings={[v.t('products.titleField'), v.t('products.category'), v.t('products.brand'), v.admin ? v.t('products.merchant') : null, v.t('common.status'), { num: v.t('products.skus') }, { num: v.t('products.price') }, { num: v.t('products.available') }]}>
+        {products.map((p) => {
+          const prices = p.skus.map((s) => s.price.amount);
+          const low = Math.min(...prices);
+          const high = Math.max(...prices);
+          return (
+            <tr data-product={p.id}>
+              <td>
+                <a href={`/admin/products/${encodeURIComponent(p.id)}`}>{p.title}</a>
+              </td>
+              <td>{p.category.name}</td>
+              <td>{p.brand.name}</td>
+              {v.admin ? <td>{p.merchantId}</td> : null}
+              <td>
+                <Status v={v} value={p.status} />
+              </td>
+              <td class="num">{p.skus.length}</td>
+              <td class="num">{prices.length === 0 ? '—' : low === high ? yuan(low) : `${yuan(low)} – ${yuan(high)}`}</td>
+              <td class="num">{p.skus.reduce((sum, s) => sum + s.available, 0)}</td>
+            </tr>
+          );
+        })}
+      </Table>
     </div>
   );
 }
@@ -446,54 +426,41 @@ function ProductEditor({ v, product, conflict, error }: { v: View; product: Prod
       <section id="skus">
         <h2>{v.t('products.skus')}</h2>
         <div class="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{v.t('products.skuCode')}</th>
-                <th scope="col">{v.t('products.salesAttributes')}</th>
-                <th scope="col">{v.t('products.price')} (¥)</th>
-                <th scope="col">{v.t('products.onHand')}</th>
-                <th scope="col" class="num">
-                  {v.t('products.available')}
-                </th>
+          <Table headings={[v.t('products.skuCode'), v.t('products.salesAttributes'), `${v.t('products.price')} (¥)`, v.t('products.onHand'), { num: v.t('products.available') }]}>
+            {product.skus.map((sku) => (
+              <tr data-sku={sku.id} data-sku-code={sku.skuCode}>
+                <td>
+                  <code>{sku.skuCode}</code>
+                </td>
+                <td>
+                  {Object.entries(sku.salesAttributes)
+                    .map(([k, value]) => `${k}: ${value}`)
+                    .join(', ')}
+                </td>
+                <td>
+                  <form method="post" action={`${base}/skus/${encodeURIComponent(sku.id)}/price`} class="inline" data-form="price">
+                    <Csrf v={v} />
+                    <input type="hidden" name="version" value={String(product.version)} />
+                    <input name="price" value={yuan(sku.price.amount)} inputmode="decimal" size={8} aria-label={`${v.t('products.price')} ${sku.skuCode}`} />
+                    <button type="submit" class="secondary">
+                      {v.t('common.save')}
+                    </button>
+                  </form>
+                </td>
+                <td>
+                  <form method="post" action={`${base}/skus/${encodeURIComponent(sku.id)}/stock`} class="inline" data-form="stock">
+                    <Csrf v={v} />
+                    <input type="hidden" name="version" value={String(sku.stockVersion)} />
+                    <input name="stock" value={String(sku.onHand)} inputmode="numeric" size={6} aria-label={`${v.t('products.onHand')} ${sku.skuCode}`} />
+                    <button type="submit" class="secondary">
+                      {v.t('common.save')}
+                    </button>
+                  </form>
+                </td>
+                <td class="num">{sku.available}</td>
               </tr>
-            </thead>
-            <tbody>
-              {product.skus.map((sku) => (
-                <tr data-sku={sku.id} data-sku-code={sku.skuCode}>
-                  <td>
-                    <code>{sku.skuCode}</code>
-                  </td>
-                  <td>
-                    {Object.entries(sku.salesAttributes)
-                      .map(([k, value]) => `${k}: ${value}`)
-                      .join(', ')}
-                  </td>
-                  <td>
-                    <form method="post" action={`${base}/skus/${encodeURIComponent(sku.id)}/price`} class="inline" data-form="price">
-                      <Csrf v={v} />
-                      <input type="hidden" name="version" value={String(product.version)} />
-                      <input name="price" value={yuan(sku.price.amount)} inputmode="decimal" size={8} aria-label={`${v.t('products.price')} ${sku.skuCode}`} />
-                      <button type="submit" class="secondary">
-                        {v.t('common.save')}
-                      </button>
-                    </form>
-                  </td>
-                  <td>
-                    <form method="post" action={`${base}/skus/${encodeURIComponent(sku.id)}/stock`} class="inline" data-form="stock">
-                      <Csrf v={v} />
-                      <input type="hidden" name="version" value={String(sku.stockVersion)} />
-                      <input name="stock" value={String(sku.onHand)} inputmode="numeric" size={6} aria-label={`${v.t('products.onHand')} ${sku.skuCode}`} />
-                      <button type="submit" class="secondary">
-                        {v.t('common.save')}
-                      </button>
-                    </form>
-                  </td>
-                  <td class="num">{sku.available}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
         {conflict ? (
           <div class="conflict" role="alert" data-conflict={conflict.what}>

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { qs, type ApiAnswer } from '../api.js';
 import { failure, field, page, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
 import { statusLabel } from '../i18n.js';
-import { Csrf, Empty, ListRegion, Money, Pager, ProblemBox, Select, Status, When, type View } from '../ui.js';
+import { Csrf, Empty, ListRegion, Money, Pager, ProblemBox, Select, Status, Table, When, type View } from '../ui.js';
 import type { OrderView } from './orders.js';
 
 type M = { amount: number; currency: string };
@@ -162,44 +162,29 @@ function RefundTable({ v, items }: { v: View; items: QueueItem[] }) {
   if (items.length === 0) return <Empty v={v} />;
   return (
     <div class="table-scroll">
-      <table id="refunds">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('common.id')}</th>
-            <th scope="col">{v.t('refunds.requestedAt')}</th>
-            <th scope="col">{v.t('refunds.order')}</th>
-            <th scope="col">{v.t('refunds.type')}</th>
-            <th scope="col">{v.t('refunds.reason')}</th>
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col" class="num">
-              {v.t('refunds.amount')}
-            </th>
+      <Table id="refunds" headings={[v.t('common.id'), v.t('refunds.requestedAt'), v.t('refunds.order'), v.t('refunds.type'), v.t('refunds.reason'), v.t('common.status'), { num: v.t('refunds.amount') }]}>
+        {items.map((r) => (
+          <tr data-refund={r.id}>
+            <td>
+              <a href={`/admin/refunds/${encodeURIComponent(r.id)}`}>{r.id}</a>
+            </td>
+            <td>
+              <When at={r.requestedAt} />
+            </td>
+            <td>
+              <a href={`/admin/orders/${encodeURIComponent(r.orderId)}`}>{r.orderId}</a>
+            </td>
+            <td>{statusLabel(v.lang, r.type)}</td>
+            <td>{r.reason}</td>
+            <td>
+              <Status v={v} value={r.status} />
+            </td>
+            <td class="num">
+              <Money m={r.amount} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((r) => (
-            <tr data-refund={r.id}>
-              <td>
-                <a href={`/admin/refunds/${encodeURIComponent(r.id)}`}>{r.id}</a>
-              </td>
-              <td>
-                <When at={r.requestedAt} />
-              </td>
-              <td>
-                <a href={`/admin/orders/${encodeURIComponent(r.orderId)}`}>{r.orderId}</a>
-              </td>
-              <td>{statusLabel(v.lang, r.type)}</td>
-              <td>{r.reason}</td>
-              <td>
-                <Status v={v} value={r.status} />
-              </td>
-              <td class="num">
-                <Money m={r.amount} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }

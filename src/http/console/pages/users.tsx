@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { qs, type ApiAnswer } from '../api.js';
 import { adminOnly, field, page, redirectWith, type ConsoleContext, type ConsoleEnv, type PageStatus } from '../context.js';
-import { Csrf, Empty, Flash, ListRegion, Pager, ProblemBox, Select, Status, When, type View } from '../ui.js';
+import { Csrf, Empty, Flash, ListRegion, Pager, ProblemBox, Select, Status, Table, When, type View } from '../ui.js';
 
 interface User {
   id: string;
@@ -139,49 +139,38 @@ function UserTable({ v, items }: { v: View; items: User[] }) {
   if (items.length === 0) return <Empty v={v} text={v.t('users.none')} />;
   return (
     <div class="table-scroll">
-      <table id="users">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('users.nickname')}</th>
-            <th scope="col">{v.t('users.email')}</th>
-            <th scope="col">{v.t('users.phone')}</th>
-            <th scope="col">{v.t('users.registered')}</th>
-            <th scope="col">{v.t('users.roles')}</th>
+      <Table id="users" headings={[v.t('users.nickname'), v.t('users.email'), v.t('users.phone'), v.t('users.registered'), v.t('users.roles')]}>
+        {items.map((u) => (
+          <tr data-user={u.id}>
+            <td>
+              {u.nickname}
+              <br />
+              <code class="muted">{u.id}</code>
+            </td>
+            <td>{u.email ?? '—'}</td>
+            <td>{u.phone ?? '—'}</td>
+            <td>
+              <When at={u.registeredAt} />
+            </td>
+            <td>
+              <form method="post" action={`/admin/users/${encodeURIComponent(u.id)}/roles`} class="inline" data-form="roles">
+                <Csrf v={v} />
+                <input type="hidden" name="version" value={String(u.version)} />
+                <input type="hidden" name="back" value={v.path} />
+                <fieldset class="roles">
+                  <legend class="sr-only">{`${v.t('users.roles')} ${u.nickname}`}</legend>
+                  {ROLES.map((role) => (
+                    <label>
+                      <input type="checkbox" name="roles" value={role} checked={u.roles.includes(role)} /> {v.t(`role.${role}`)}
+                    </label>
+                  ))}
+                </fieldset>
+                <button type="submit">{v.t('common.save')}</button>
+              </form>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((u) => (
-            <tr data-user={u.id}>
-              <td>
-                {u.nickname}
-                <br />
-                <code class="muted">{u.id}</code>
-              </td>
-              <td>{u.email ?? '—'}</td>
-              <td>{u.phone ?? '—'}</td>
-              <td>
-                <When at={u.registeredAt} />
-              </td>
-              <td>
-                <form method="post" action={`/admin/users/${encodeURIComponent(u.id)}/roles`} class="inline" data-form="roles">
-                  <Csrf v={v} />
-                  <input type="hidden" name="version" value={String(u.version)} />
-                  <input type="hidden" name="back" value={v.path} />
-                  <fieldset class="roles">
-                    <legend class="sr-only">{`${v.t('users.roles')} ${u.nickname}`}</legend>
-                    {ROLES.map((role) => (
-                      <label>
-                        <input type="checkbox" name="roles" value={role} checked={u.roles.includes(role)} /> {v.t(`role.${role}`)}
-                      </label>
-                    ))}
-                  </fieldset>
-                  <button type="submit">{v.t('common.save')}</button>
-                </form>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }
@@ -190,43 +179,32 @@ function KeyTable({ v, items }: { v: View; items: ApiKey[] }) {
   if (items.length === 0) return <Empty v={v} text={v.t('keys.none')} />;
   return (
     <div class="table-scroll">
-      <table id="api-keys">
-        <thead>
-          <tr>
-            <th scope="col">{v.t('common.name')}</th>
-            <th scope="col">{v.t('keys.merchant')}</th>
-            <th scope="col">{v.t('keys.issued')}</th>
-            <th scope="col">{v.t('common.status')}</th>
-            <th scope="col">{v.t('common.actions')}</th>
+      <Table id="api-keys" headings={[v.t('common.name'), v.t('keys.merchant'), v.t('keys.issued'), v.t('common.status'), v.t('common.actions')]}>
+        {items.map((k) => (
+          <tr data-key={k.id}>
+            <td>
+              {k.name}
+              <br />
+              <code class="muted">{k.id}</code>
+            </td>
+            <td>{k.merchantId}</td>
+            <td>
+              <When at={k.issuedAt} />
+            </td>
+            <td>{k.status === 'active' ? <Status v={v} value="active" /> : <Flash kind="info" text={`${v.t('keys.revokedAt')} ${k.revokedAt?.replace('T', ' ').slice(0, 19) ?? ''}`} />}</td>
+            <td>
+              {k.status === 'active' ? (
+                <form method="post" action={`/admin/api-keys/${encodeURIComponent(k.id)}/revoke`} class="inline">
+                  <Csrf v={v} />
+                  <button type="submit" class="danger" aria-label={`${v.t('keys.revoke')} ${k.name}`}>
+                    {v.t('keys.revoke')}
+                  </button>
+                </form>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((k) => (
-            <tr data-key={k.id}>
-              <td>
-                {k.name}
-                <br />
-                <code class="muted">{k.id}</code>
-              </td>
-              <td>{k.merchantId}</td>
-              <td>
-                <When at={k.issuedAt} />
-              </td>
-              <td>{k.status === 'active' ? <Status v={v} value="active" /> : <Flash kind="info" text={`${v.t('keys.revokedAt')} ${k.revokedAt?.replace('T', ' ').slice(0, 19) ?? ''}`} />}</td>
-              <td>
-                {k.status === 'active' ? (
-                  <form method="post" action={`/admin/api-keys/${encodeURIComponent(k.id)}/revoke`} class="inline">
-                    <Csrf v={v} />
-                    <button type="submit" class="danger" aria-label={`${v.t('keys.revoke')} ${k.name}`}>
-                      {v.t('keys.revoke')}
-                    </button>
-                  </form>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }
