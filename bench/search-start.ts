@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/search-start.ts build <file> --skus 1000000     generate and index a catalog into <file>
  *   npx tsx bench/search-start.ts measure <file> [--runs 3]        before/after cold starts, each in a fresh process
- *   npx tsx bench/search-start.ts write-image <file>               the time to write an image
+ *   npx tsx bench/search-start.ts write-image <file>               the time to write an image (on the event loop)
+ *   npx tsx bench/search-start.ts write-image-background <file>    a due image written in a worker: the loop's longest stop
  *   npx tsx bench/search-start.ts backlog <file> [--changes 20000] rows after the image, writer killed (then once-after)
  *   npx tsx bench/search-start.ts once-before|once-after <file>    one cold start in this process
  *
@@ -19,6 +20,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sqliteSearchIndex } from '../src/adapters/search/sqlite.js';
 import type { ProductSearchDocument } from '../src/ports/search-index.js';
 import { buildAdapter, round } from './search.js';
@@ -70,6 +72,29 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const started = performance.now();
     const written = (index as ReturnType<typeof sqliteSearchIndex>).persist();
     console.log(JSON.stringify({ written, writeMs: round(performance.now() - started) }));
+    await index.close();
+  } else if (command === 'write-image-background') {
+    // A due image as a serving process writes it: the file in a worker thread. How long the event loop stops.
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.prepare("DELETE FROM search_meta WHERE key IN ('image', 'image_generation', 'image_seq')").run();
+    const index = sqliteSearchIndex(db, { snapshot: true, snapshotEvery: 1, snapshotDelayMs: 1 });
+    const id = db.prepare<[], string>('SELECT id FROM search_documents WHERE doc IS NOT NULL LIMIT 1').pluck().get()!;
+    const doc = (await index.get(id))!;
+    const recorded = db.prepare<[], number>("SELECT value FROM search_meta WHERE key = 'image'").pluck();
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const started = performance.now();
+    await index.upsert([{ ...doc, revision: doc.revision + 1 }]); // the change that makes an image due
+    let answers = 0;
+    while (!recorded.get()) {
+      await index.search({ q: '手机' }); // the process keeps serving meanwhile
+      answers++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    loop.disable();
+    console.log(JSON.stringify({ writtenAfterMs: round(performance.now() - started), answersMeanwhile: answers, maxLoopDelayMs: round(loop.max / 1e6), p99LoopDelayMs: round(loop.percentile(99) / 1e6) }));
     await index.close();
   } else if (command === 'backlog') {
     // Rows written after the image (the writer then dies without closing): half price changes, half new words.

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   ATTRIBUTE_SEPARATOR,
   byCountThenValue,
@@ -1179,21 +1180,24 @@ interface ImageHeader {
 const NUL = '\u0000';
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-/** Writes the image to `path` (through a temporary file, synced, then renamed: a reader sees a whole file or none). */
-function writeImageFile(path: string, image: EngineImage, stamp: { generation: number; seq: number; id: number }): boolean {
+/**
+ * The bytes of the image file, in order: the magic, the header's length and the header (with room), then each
+ * array and string list, padded to 8 bytes. Null: the image cannot be written (a string holds the separator).
+ */
+function imageFileChunks(image: EngineImage, stamp: { generation: number; seq: number; id: number }): Uint8Array[] | null {
   const header: ImageHeader = { format: IMAGE_FORMAT, analysis: ANALYSIS_VERSION, ...stamp, scalars: image.scalars, arrays: {}, strings: {} };
-  const blobs: Buffer[] = [];
+  const blobs: Uint8Array[] = [];
   const layout: Array<{ offset: number }> = [];
   for (const [name, array] of Object.entries(image.arrays)) {
     const entry = { kind: array.constructor.name as ArrayKind, length: array.length, offset: 0 };
     header.arrays[name] = entry;
     layout.push(entry);
-    blobs.push(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+    blobs.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   }
   for (const [name, list] of Object.entries(image.strings)) {
     const text = list.join(NUL);
     // A string holding the separator could not be split again: no image then (the rows remain the truth).
-    if (list.length > 0 && text.split(NUL).length !== list.length) return false;
+    if (list.length > 0 && text.split(NUL).length !== list.length) return null;
     const bytes = Buffer.from(text, 'utf8');
     const entry = { count: list.length, bytes: bytes.length, offset: 0 };
     header.strings[name] = entry;
@@ -1208,23 +1212,29 @@ function writeImageFile(path: string, image: EngineImage, stamp: { generation: n
     offset = align8(offset + blobs[i]!.length);
   });
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  if (json.length > room) return false;
+  if (json.length > room) return null;
   const start = Buffer.alloc(16 + room);
   start.write(IMAGE_MAGIC, 0, 'latin1');
   start.writeUInt32LE(json.length, 8);
   json.copy(start, 16);
-  const temporary = `${path}.${process.pid}.${stamp.id}.tmp`;
+  const chunks: Uint8Array[] = [start];
+  for (const blob of blobs) {
+    chunks.push(blob);
+    const pad = align8(blob.length) - blob.length;
+    if (pad > 0) chunks.push(new Uint8Array(pad));
+  }
+  return chunks;
+}
+
+const temporaryImagePath = (path: string, id: number) => `${path}.${process.pid}.${id}.tmp`;
+
+/** Writes the chunks to `path` through a temporary file, synced, then renamed: a reader sees a whole file or none. */
+function writeChunksSync(path: string, temporary: string, chunks: Uint8Array[]): void {
   const fd = openSync(temporary, 'w');
   try {
-    writeSync(fd, start);
-    let at = start.length;
-    const padding = Buffer.alloc(8);
-    blobs.forEach((blob, i) => {
-      for (let done = 0; done < blob.length; ) done += writeSync(fd, blob, done, Math.min(blob.length - done, 64 * 2 ** 20));
-      at = layout[i]!.offset + blob.length;
-      const pad = align8(at) - at;
-      if (pad > 0) writeSync(fd, padding, 0, pad);
-    });
+    for (const chunk of chunks) {
+      for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, Math.min(chunk.length - done, 64 * 2 ** 20));
+    }
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -1233,7 +1243,58 @@ function writeImageFile(path: string, image: EngineImage, stamp: { generation: n
   }
   closeSync(fd);
   renameSync(temporary, path);
+}
+
+/** Writes the image to `path` on this thread; whether it could. */
+function writeImageFile(path: string, image: EngineImage, stamp: { generation: number; seq: number; id: number }): boolean {
+  const chunks = imageFileChunks(image, stamp);
+  if (!chunks) return false;
+  writeChunksSync(path, temporaryImagePath(path, stamp.id), chunks);
   return true;
+}
+
+/** writeChunksSync, in a worker thread (CommonJS, evaluated: no module of this package is loaded there). */
+const IMAGE_WRITER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const { path, temporary, chunks } = workerData;
+try {
+  const fd = fs.openSync(temporary, 'w');
+  try {
+    for (const chunk of chunks) {
+      for (let done = 0; done < chunk.length; ) done += fs.writeSync(fd, chunk, done, Math.min(chunk.length - done, 64 * 2 ** 20));
+    }
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, path);
+  parentPort.postMessage({ ok: true });
+} catch (error) {
+  fs.rmSync(temporary, { force: true });
+  parentPort.postMessage({ ok: false, error: String(error && error.message || error) });
+}
+`;
+
+/**
+ * Writes the image to `path` in a worker thread; whether it could. This thread only copies the image's bytes
+ * (the engine goes on changing meanwhile) and hands them over: the disk write and its fsync, most of the
+ * cost at a million products, no longer stop the event loop.
+ */
+function writeImageFileInBackground(path: string, image: EngineImage, stamp: { generation: number; seq: number; id: number }): Promise<boolean> {
+  const chunks = imageFileChunks(image, stamp);
+  if (!chunks) return Promise.resolve(false);
+  const owned = chunks.map((chunk) => chunk.slice()); // own buffers, handed over without another copy
+  return new Promise<boolean>((resolve, reject) => {
+    const worker = new Worker(IMAGE_WRITER, {
+      eval: true,
+      workerData: { path, temporary: temporaryImagePath(path, stamp.id), chunks: owned },
+      transferList: owned.map((chunk) => chunk.buffer as ArrayBuffer),
+    });
+    worker.once('message', (answer: { ok: boolean; error?: string }) => (answer.ok ? resolve(true) : reject(new Error(`search image: ${answer.error}`))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`search image: the writer exited with ${code}`))); // after an answer: no effect
+  });
 }
 
 /** The image in `path` if it is the one recorded (`id`) and of this generation; its arrays are views of the file's bytes. */
@@ -1386,28 +1447,58 @@ export function sqliteSearchIndex(db: Database.Database, options: SqliteSearchIn
     }
   }
 
-  /** Writes the image of the engine as it is now (after catching up); whether it wrote one. */
-  function persist(): boolean {
+  /** The image to write of the engine as it is now (after catching up), or null when a stored one is as recent. */
+  function nextImage(): { id: number; stamp: { generation: number; seq: number; id: number } } | null {
     if (imageTimer) clearTimeout(imageTimer);
     imageTimer = undefined;
-    if (!db.open || !imageBase) return false;
+    if (!db.open || !imageBase) return null;
     sync();
-    if (imageGeneration === generation && imageSeq >= lastSeq) return false;
+    if (imageGeneration === generation && imageSeq >= lastSeq) return null;
     const stored = imageStamp();
     // Another process recorded an image as recent as this engine: nothing to add.
     if (stored.id !== 0 && stored.imageGeneration === generation && stored.seq >= lastSeq) {
       imageGeneration = generation;
       imageSeq = stored.seq;
-      return false;
+      return null;
     }
     const id = 1 + Math.floor(Math.random() * 2 ** 48);
-    const path = imagePathOf(id);
-    const written = writeImageFile(path, engine.image(), { generation, seq: lastSeq, id }) && recordImage.immediate(id, generation, lastSeq);
-    removeImagesBut(written ? id : (selectMeta.get('image') ?? 0));
-    imageGeneration = generation;
-    imageSeq = lastSeq;
+    return { id, stamp: { generation, seq: lastSeq, id } };
+  }
+
+  /** Records a written image and removes the others; from now on this process counts changes from it. */
+  function imageWritten(written: boolean, stamp: { generation: number; seq: number; id: number }): boolean {
+    const recorded = written && db.open && recordImage.immediate(stamp.id, stamp.generation, stamp.seq);
+    if (db.open) removeImagesBut(recorded ? stamp.id : (selectMeta.get('image') ?? 0));
+    imageGeneration = stamp.generation;
+    imageSeq = stamp.seq;
     imageWrittenAt = Date.now();
-    return written;
+    return recorded;
+  }
+
+  /** Writes the image of the engine as it is now (after catching up), on this thread; whether it wrote one. */
+  function persist(): boolean {
+    const next = nextImage();
+    if (!next) return false;
+    return imageWritten(writeImageFile(imagePathOf(next.id), engine.image(), next.stamp), next.stamp);
+  }
+
+  /** The image being written in a worker thread, if any. */
+  let writing: Promise<unknown> | null = null;
+
+  /** persist, with the file written in a worker thread (the due images of a serving process). */
+  function persistInBackground(): void {
+    if (writing) return; // the next one is due after more changes
+    const next = nextImage();
+    if (!next) return;
+    writing = writeImageFileInBackground(imagePathOf(next.id), engine.image(), next.stamp)
+      .then(
+        (written) => imageWritten(written, next.stamp),
+        () => imageWritten(false, next.stamp), // the image is an optimisation: the rows remain the truth
+      )
+      .catch(() => undefined) // a busy or closed database: left for the next time one is due
+      .finally(() => {
+        writing = null;
+      });
   }
 
   /** After this process wrote changes: an image is due `snapshotEvery` changes after the last one (or the generation's start). */
@@ -1423,7 +1514,7 @@ export function sqliteSearchIndex(db: Database.Database, options: SqliteSearchIn
     imageTimer = setTimeout(() => {
       imageTimer = undefined;
       try {
-        persist();
+        persistInBackground();
       } catch {
         // The image is an optimisation: a busy or closed database leaves it for the next time it is due.
       }
@@ -1620,6 +1711,7 @@ export function sqliteSearchIndex(db: Database.Database, options: SqliteSearchIn
     persist,
 
     async close() {
+      await writing;
       // The image of what this process holds, unless a stored one is as recent (a restart then loads it).
       if (useImage && db.open && (imageTimer !== undefined || imageGeneration !== generation || imageSeq < lastSeq)) {
         try {

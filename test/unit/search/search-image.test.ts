@@ -228,4 +228,24 @@ describe('sqlite search index: the persisted engine image', () => {
     const { index: reopened } = open();
     expect(await answers(reopened)).toEqual(await answers(live));
   });
+
+  it('writes a due image in a worker thread while the index goes on answering and changing; a restart loads it', async () => {
+    const { db, index: live } = open({ snapshotEvery: 100, snapshotDelayMs: 1 });
+    const docs = catalog(400);
+    await live.upsert(docs.slice(0, 300));
+    const recorded = () => db.prepare("SELECT value FROM search_meta WHERE key = 'image'").pluck().get() as number | undefined;
+    // The due write runs in the background: the index answers and takes writes meanwhile.
+    const deadline = Date.now() + 10_000;
+    while (!recorded() && Date.now() < deadline) {
+      expect((await live.search({ q: '手机' })).total).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(recorded()).toBeGreaterThan(0);
+    expect(images()).toEqual([`search.db-search-image-${recorded()}`]);
+    await live.upsert(docs.slice(300)); // after the image: a reopened index applies these rows on top
+    const { index: reopened } = open();
+    expect(await answers(reopened)).toEqual(await answers(live));
+    await live.close();
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
 });
