@@ -342,8 +342,12 @@ export function documentHeads(doc: Pick<ProductSearchDocument, 'title' | 'catego
 
 type HitSource = Pick<ProductSearchDocument, 'id' | 'title' | 'brand' | 'categoryId' | 'minPrice' | 'maxPrice' | 'currency' | 'inStock' | 'image'>;
 
-/** A search hit of a stored document; `terms` are the query's words (none: no highlight). */
+/**
+ * A search hit of a stored document; `terms` are the query's words (none: no highlight). The highlight is
+ * made when first read: a personalized search ranks a window of hits and shows only a page of them.
+ */
 export function toSearchHit(doc: HitSource, terms: readonly string[]): SearchHit {
+  let highlighted: string | null | undefined;
   return {
     id: doc.id,
     title: doc.title,
@@ -354,6 +358,9 @@ export function toSearchHit(doc: HitSource, terms: readonly string[]): SearchHit
     currency: doc.currency,
     inStock: doc.inStock,
     image: doc.image,
-    highlight: terms.length > 0 ? highlight(doc.title, terms) : null,
+    get highlight() {
+      if (highlighted === undefined) highlighted = terms.length > 0 ? highlight(doc.title, terms) : null;
+      return highlighted;
+    },
   };
 }
