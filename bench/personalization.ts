@@ -200,6 +200,8 @@ function reciprocalRank(ranked: number[], best: number): number {
 // ---------------------------------------------------------------------------------------------------
 
 const DAY = 86_400_000;
+/** Times each latency pair (plain, personalized) is asked. */
+const PAIRS = 5;
 const NOW = Date.UTC(2024, 5, 1);
 
 export async function benchPersonalization(options: Options) {
@@ -349,27 +351,44 @@ async function measureLatency(options: Options, dir: string) {
   const plain: number[] = [];
   const personal: number[] = [];
   const added: number[] = [];
+  const addedTypical: number[] = [];
   const time = async (run: () => Promise<unknown>) => {
     const started = performance.now();
     await run();
     return performance.now() - started;
   };
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   for (let i = 0; i < options.queries + 40; i++) {
     const q = queries[i % queries.length]!;
     const userId = `u${i % 30}`;
-    // Alternate which goes first, so neither always finds the other's warm caches.
-    const first = i % 2 === 0;
-    const a = first ? await time(() => searchForViewer(deps, { q }, null)) : 0;
-    const b = await time(() => searchForViewer(deps, { q }, { userId }));
-    const c = first ? 0 : await time(() => searchForViewer(deps, { q }, null));
+    // Each (query, shopper) pair is asked PAIRS times both ways, alternating which goes first so neither always
+    // finds the other's warm caches. The first pair gives the single-run figures; the medians, the query's
+    // typical added cost with a GC pause or a scheduler hiccup in one run filtered out.
+    const plainRuns: number[] = [];
+    const personalRuns: number[] = [];
+    for (let r = 0; r < PAIRS; r++) {
+      const first = (i + r) % 2 === 0;
+      const a = first ? await time(() => searchForViewer(deps, { q }, null)) : 0;
+      const b = await time(() => searchForViewer(deps, { q }, { userId }));
+      const c = first ? 0 : await time(() => searchForViewer(deps, { q }, null));
+      plainRuns.push(first ? a : c);
+      personalRuns.push(b);
+    }
     if (i < 40) continue; // warm-up
-    const plainMs = first ? a : c;
-    plain.push(plainMs);
-    personal.push(b);
-    added.push(b - plainMs);
+    plain.push(plainRuns[0]!);
+    personal.push(personalRuns[0]!);
+    added.push(personalRuns[0]! - plainRuns[0]!);
+    addedTypical.push(median(personalRuns) - median(plainRuns));
   }
-  const result = { products: options.latencyProducts, listed: catalog.products.size, plain: summarize(plain), personalized: summarize(personal), added: summarize(added) };
-  log(`latency at ${int(options.latencyProducts)} products: plain p50 ${ms(result.plain.p50)} p99 ${ms(result.plain.p99)}; personalized p50 ${ms(result.personalized.p50)} p99 ${ms(result.personalized.p99)}; added p50 ${ms(result.added.p50)} p99 ${ms(result.added.p99)}`);
+  const result = {
+    products: options.latencyProducts,
+    listed: catalog.products.size,
+    plain: summarize(plain),
+    personalized: summarize(personal),
+    added: summarize(added),
+    addedTypical: summarize(addedTypical),
+  };
+  log(`latency at ${int(options.latencyProducts)} products: plain p50 ${ms(result.plain.p50)} p99 ${ms(result.plain.p99)}; personalized p50 ${ms(result.personalized.p50)} p99 ${ms(result.personalized.p99)}; added p50 ${ms(result.added.p50)} p99 ${ms(result.added.p99)}; added per query (median of ${PAIRS} pairs) p99 ${ms(result.addedTypical.p99)}`);
   await catalog.index.close();
   await catalog.views.close();
   return result;
@@ -411,12 +430,13 @@ export function markdown(report: Awaited<ReturnType<typeof benchPersonalization>
         [
           ['plain (anonymous)', ms(latency.plain.p50), ms(latency.plain.p90), ms(latency.plain.p99), ms(latency.plain.max)],
           ['personalized', ms(latency.personalized.p50), ms(latency.personalized.p90), ms(latency.personalized.p99), ms(latency.personalized.max)],
-          ['added (same query, paired)', ms(latency.added.p50), ms(latency.added.p90), ms(latency.added.p99), ms(latency.added.max)],
+          ['added (same query, one pair)', ms(latency.added.p50), ms(latency.added.p90), ms(latency.added.p99), ms(latency.added.max)],
+          [`added per query (median of ${PAIRS} pairs)`, ms(latency.addedTypical.p50), ms(latency.addedTypical.p90), ms(latency.addedTypical.p99), ms(latency.addedTypical.max)],
         ],
         ['l', 'r', 'r', 'r', 'r'],
       ),
       '',
-      `- Added p99 ${ms(latency.added.p99)} (goal ≤ 2 ms: ${latency.added.p99 <= 2 ? 'met' : 'not met'}).`,
+      `- Added p99: ${ms(latency.addedTypical.p99)} per query (the median of ${PAIRS} pairs each; goal ≤ 2 ms: ${latency.addedTypical.p99 <= 2 ? 'met' : 'not met'}); ${ms(latency.added.p99)} between single runs (goal: ${latency.added.p99 <= 2 ? 'met' : 'not met'}), where the two runs' own noise adds up: compare the plain row's p99 with its p50.`,
     );
   }
   return lines.join('\n');
