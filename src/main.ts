@@ -42,6 +42,7 @@ import { homePageProjection } from './projections/catalog/home.js';
 import { ordersProjection } from './projections/orders/orders.js';
 import { refundsProjection } from './projections/orders/refunds.js';
 import { ledgerAccountsProjection } from './projections/finance/ledger-accounts.js';
+import { ledgerEntriesProjection } from './projections/finance/ledger-entries.js';
 import { flashSalesProjection } from './projections/flash-sales/flash-sales.js';
 import { rebuildGates } from './commands/flash-sales/flash-sales.js';
 import { sandboxPaymentProvider, sandboxSecretFromDataDir } from './adapters/payments/sandbox.js';
@@ -65,7 +66,7 @@ import { profileOnSignal } from './runtime/cpu-profile.js';
 import { DRAIN_GRACE_MS, drainHttp } from './runtime/shutdown.js';
 
 /** Every projection of the product; each runs from its own checkpoint. */
-export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, refundsProjection, flashSalesProjection, ledgerAccountsProjection, paymentsProjection, walletEntriesProjection, shippingTemplatesProjection];
+export const viewProjections = [usersProjection, catalogProjection, jobsProjection, homePageProjection, ordersProjection, refundsProjection, flashSalesProjection, ledgerAccountsProjection, ledgerEntriesProjection, paymentsProjection, walletEntriesProjection, shippingTemplatesProjection];
 
 export interface Runtime {
   deps: Deps;

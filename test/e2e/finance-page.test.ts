@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { plannedTransfers } from '../../src/domain/payments/transfers-plan.js';
  * GET /admin/finance (the console's finance page, signed in with a pasted access token) in a real headless Chromium (Debian's, never a downloaded one): sign-in, the OK
  * banner, the charts' bars for the fixture data, and a discrepancy row once a debit without its credit
  * leg is injected; the report and the ledger accounts page in Chinese (the default) and in English after
- * the language switch. Skips (with a printed reason) where /usr/bin/chromium is absent.
+ * the language switch; an account's entries page (opened from the accounts page) in both languages, with
+ * its CSV download. Skips (with a printed reason) where /usr/bin/chromium is absent.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -53,6 +54,12 @@ const ACCOUNTS_HEADINGS = {
   'zh-CN': { h1: '财务 — 账户', th: ['账户', '类型', '余额', '分录数', '更新时间'] },
   en: { h1: 'Finance — ledger accounts', th: ['Account', 'Kind', 'Balance', 'Entries', 'Updated'] },
 } as const;
+/** One account's page (/admin/finance/accounts/<id>): its title, the facts' labels, the entries' headings. */
+const ENTRIES_HEADINGS = {
+  'zh-CN': { h1: '财务 — 账户 wallet.u1', h2: '分录', dt: ['类型', '余额', '分录数', '更新时间'], th: ['时间', '借贷', '金额', '对方账户', '起因', '转账'], num: ['金额'], debit: '借方', credit: '贷方' },
+  en: { h1: 'Finance — account wallet.u1', h2: 'Entries', dt: ['Kind', 'Balance', 'Entries', 'Updated'], th: ['At', 'Debit / credit', 'Amount', 'Counterparty', 'Cause', 'Transfer'], num: ['Amount'], debit: 'debit', credit: 'credit' },
+} as const;
+const ENTRIES_CSV_HEADER = 'at,direction,amount,currency,counterparty,causeType,causeId,transferId,position';
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
 
 describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
@@ -291,6 +298,76 @@ describe.skipIf(!hasChromium)('finance page in headless Chromium', () => {
     await switchTo('zh-CN');
     expect(await page.textContent('main h1')).toBe(REPORT_HEADINGS['zh-CN'].h1);
     expect(await page.locator('#accounts thead th').allTextContents()).toEqual(REPORT_HEADINGS['zh-CN'].th.accounts);
+  });
+
+  it("opens an account's entries from the accounts page, in Chinese by default, and downloads them as CSV", async () => {
+    // The API's answer is what the page must show: the fixture's three legs on wallet.u1 (the top-up, the
+    // wallet payment, and the debit the discrepancy test injected), newest first.
+    const json = await fetch(`${baseUrl}/api/v1/admin/finance/accounts/wallet.u1/entries`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(json.status).toBe(200);
+    const api = (await json.json()) as { account: { balance: { amount: number }; entries: number }; items: Array<{ id: string; direction: string; transferId: string }> };
+    expect(api.items.map((e) => e.transferId)).toEqual(['broken-page-1', 'payment-pw1-wallet', 'topup-f1']);
+    expect(api.account).toMatchObject({ balance: { amount: 10_000 - 2_500 - 1_200 }, entries: 3 });
+
+    await page.context().clearCookies({ name: 'bazaar_lang' }); // the console's default language
+    expect((await page.goto(`${baseUrl}/admin/finance/accounts`))?.status()).toBe(200);
+    const [opened] = await Promise.all([page.waitForNavigation(), page.click('#ledger-accounts tr[data-account="wallet.u1"] a[href="/admin/finance/accounts/wallet.u1"]')]);
+    expect(opened?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/admin/finance/accounts/wallet.u1');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+
+    const entriesTexts = () =>
+      Promise.all([
+        page.textContent('main h1'),
+        page.textContent('main h2'),
+        page.locator('main dl.facts dt').allTextContents(),
+        page.locator('#ledger-entries thead th').allTextContents(),
+        page.locator('#ledger-entries thead th.num').allTextContents(),
+      ]);
+    const zh = ENTRIES_HEADINGS['zh-CN'];
+    expect(await entriesTexts()).toEqual([zh.h1, zh.h2, zh.dt, zh.th, zh.num]);
+    for (const heading of [zh.h2, ...zh.dt, ...zh.th]) expect(heading).not.toMatch(/[A-Za-z]/);
+    expect(await page.getAttribute('main dl.facts [data-balance]', 'data-balance')).toBe(String(api.account.balance.amount));
+    expect(await page.textContent('main dl.facts [data-entries]')).toBe('3');
+
+    const rows = page.locator('#ledger-entries tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-entry')))).toEqual(api.items.map((e) => e.id));
+    const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+    expect(cells.map((row) => row.slice(1))).toEqual([
+      [zh.debit, '−12.00 CNY', 'clearing.wallet', 'PaymentCaptured pw2', 'broken-page-1'],
+      [zh.debit, '−25.00 CNY', 'clearing.wallet', 'payment pw1', 'payment-pw1-wallet'],
+      [zh.credit, '+100.00 CNY', 'platform.wallet-funding', 'WalletTopUp f1', 'topup-f1'],
+    ]);
+    for (const row of cells) expect(row[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+
+    // The CSV link: every entry (following the cursor), a machine-readable English header row.
+    const csvLink = page.locator('p.actions a[href="/admin/finance/accounts/wallet.u1/entries.csv"]');
+    expect(await csvLink.textContent()).toBe('导出 CSV');
+    const [download] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
+    expect(download.suggestedFilename()).toBe('ledger-entries-wallet.u1.csv');
+    const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(ENTRIES_CSV_HEADER);
+    expect(lines).toHaveLength(1 + api.account.entries);
+    expect(lines.slice(1).map((line) => line.split(',')[1])).toEqual(api.items.map((e) => e.direction));
+    expect(lines[3]).toMatch(/^[^,]+,credit,10000,CNY,platform\.wallet-funding,WalletTopUp,f1,topup-f1,\d+$/);
+    expect(lines.slice(1).reduce((sum, line) => sum + Number(line.split(',')[2]!.replace(/"/g, '')), 0)).toBe(api.account.balance.amount);
+
+    // English after the switch, then back.
+    await switchTo('en');
+    expect(new URL(page.url()).pathname).toBe('/admin/finance/accounts/wallet.u1');
+    const en = ENTRIES_HEADINGS.en;
+    expect(await entriesTexts()).toEqual([en.h1, en.h2, en.dt, en.th, en.num]);
+    expect(await page.locator('#ledger-entries tbody tr[data-direction="debit"] td:nth-child(2)').allTextContents()).toEqual([en.debit, en.debit]);
+    await switchTo('zh-CN');
+    expect(await page.textContent('main h1')).toBe(zh.h1);
+
+    // A counterparty opens its own account; an account with no entry is the console's not-found state.
+    await Promise.all([page.waitForNavigation(), page.click('#ledger-entries tr[data-entry="wallet.u1|topup-f1"] a[href="/admin/finance/accounts/platform.wallet-funding"]')]);
+    expect(await page.locator('#ledger-entries tbody tr').count()).toBe(1);
+    const missing = await page.goto(`${baseUrl}/admin/finance/accounts/platform.nothing`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.getAttribute('.flash.bad', 'data-problem')).toBe('NOT_FOUND');
+    expect(await page.textContent('.flash.bad')).toContain('未找到');
   });
 
   it('answers a bad range with a message, not a stack trace', async () => {

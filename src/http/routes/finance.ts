@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../deps.js';
 import { requireUser } from '../middleware/auth.js';
 import { bearer, errors, json, router } from '../openapi.js';
-import { listLedgerAccounts } from '../../queries/finance/accounts.js';
+import { NotFoundError } from '../../kernel/errors.js';
+import { ledgerAccount, listLedgerAccounts, listLedgerEntries } from '../../queries/finance/accounts.js';
 import { financeReport } from '../../queries/finance/report.js';
 import { MAX_RANGE_DAYS, parseRange } from '../../queries/finance/range.js';
 import type { PaymentCheck, SettlementSource } from '../../queries/finance/reconciliation.js';
@@ -82,6 +83,29 @@ const LedgerAccountSchema = z
   .object({ accountId: z.string(), kind: z.string().nullable(), balance: LedgerMoney, entries: z.number().int(), updatedAt: z.string() })
   .openapi('LedgerAccount');
 
+const LedgerEntrySchema = z
+  .object({
+    id: z.string().openapi({ description: '`<accountId>|<transferId>`' }),
+    accountId: z.string(),
+    transferId: z.string(),
+    direction: z.enum(['debit', 'credit']).openapi({ description: 'credit adds `amount` to the balance, debit takes it away' }),
+    amount: LedgerMoney.openapi({ description: 'positive, integer minor units (or coins): `direction` gives the sign' }),
+    counterparty: z.string().openapi({ description: 'the other account of the transfer' }),
+    cause: z.object({ type: z.string(), id: z.string() }).openapi({ description: 'what caused the transfer (payment, refund, order, WalletTopUp…)' }),
+    at: z.string().openapi({ description: 'when the transfer was posted (from the event)' }),
+    position: z.number().int().openapi({ description: 'global position of the AccountDebited / AccountCredited event' }),
+  })
+  .openapi('LedgerEntry');
+
+/** A ledger account id: `<prefix>.<owner>` (docs/ledger.md), e.g. `wallet.<userId>`, `merchant.<merchantId>`, `platform.revenue`. */
+const AccountIdParam = z.object({
+  accountId: z
+    .string()
+    .max(200)
+    .regex(/^[a-z][a-z-]*\.[A-Za-z0-9][A-Za-z0-9._:@+-]*$/, 'is not a ledger account id (`<kind>.<owner>`, e.g. wallet.<userId> or platform.revenue)')
+    .openapi({ param: { name: 'accountId', in: 'path' }, example: 'platform.revenue' }),
+});
+
 export const RangeQuery = z.object({
   from: z.string().max(40).optional().openapi({ description: 'ISO date (UTC day) or date-time; default: 30 days before `to`', example: '2026-11-01' }),
   to: z.string().max(40).optional().openapi({ description: `ISO date (that whole UTC day is included) or date-time (inclusive); default: today. At most ${MAX_RANGE_DAYS} days after \`from\``, example: '2026-11-30' }),
@@ -94,7 +118,7 @@ export interface FinanceRouteOptions {
   sources?: SettlementSource[];
 }
 
-/** GET /api/v1/admin/finance/accounts and /reconciliation (admin). */
+/** GET /api/v1/admin/finance/accounts, /accounts/{accountId}/entries and /reconciliation (admin). */
 export function financeRoutes(deps: Deps, options: FinanceRouteOptions = {}) {
   const app = router();
 
@@ -119,6 +143,37 @@ export function financeRoutes(deps: Deps, options: FinanceRouteOptions = {}) {
       responses: { 200: json(z.object({ items: z.array(LedgerAccountSchema), nextCursor: z.string().nullable() }).openapi('LedgerAccountPage'), 'a page of accounts'), ...errors(400, 401, 403) },
     }),
     async (c) => c.json(await listLedgerAccounts(deps, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{accountId}/entries',
+      tags,
+      security: bearer,
+      middleware: [requireUser('admin')] as const,
+      summary: 'One ledger account with its entries, newest first (admin)',
+      description:
+        'The account from the `ledger_accounts` read model and a page of its entries (one per AccountDebited / AccountCredited event of `account-<accountId>`) from the `ledger_entries` read model, newest first (accepts X-Min-Position). 404 when the account has no entry.',
+      request: {
+        params: AccountIdParam,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: '1-500, default 100' }),
+          cursor: z.string().max(500).optional(),
+        }),
+      },
+      responses: {
+        200: json(z.object({ account: LedgerAccountSchema, items: z.array(LedgerEntrySchema), nextCursor: z.string().nullable() }).openapi('LedgerEntryPage'), 'the account and a page of its entries'),
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { accountId } = c.req.valid('param');
+      // Both at once: a bad cursor is a 400 whether or not the account exists.
+      const [account, entries] = await Promise.all([ledgerAccount(deps, accountId), listLedgerEntries(deps, accountId, c.req.valid('query'))]);
+      if (!account) throw new NotFoundError('ledger account');
+      return c.json({ account, ...entries }, 200);
+    },
   );
 
   app.openapi(
