@@ -19,6 +19,7 @@ const SERVER_ON_ENGINES = [
   'test/api/fulfillment.test.ts',
   'test/api/projection-rebuild.test.ts',
   'test/api/engines.test.ts',
+  'test/api/finance-entries.test.ts',
   'test/e2e/roles.test.ts',
 ];
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { postTransfer } from '../../src/commands/accounts/transfers.js';
 
 /** Every list route of /openapi.json refuses a crafted pagination cursor with 400 VALIDATION_FAILED (never a 500). */
 
@@ -7,6 +8,9 @@ let runtime: TestRuntime;
 let api: ReturnType<typeof client>;
 let token: string;
 let listRoutes: string[];
+
+/** Values for the path parameters of list routes (a list inside a resource), each one that exists. */
+const PATH_PARAMS: Record<string, string> = { accountId: 'wallet.cursor-probe' };
 
 const b64 = (json: string) => Buffer.from(json).toString('base64url');
 
@@ -31,18 +35,21 @@ beforeAll(async () => {
   api = client(runtime.app);
   // Every role, so each list route's own checks pass and only the cursor is in question.
   token = await runtime.deps.tokens.issueAccessToken({ userId: 'probe-1', roles: ['admin', 'merchant', 'customer'] }, new Date());
+  // A ledger account, so GET /api/v1/admin/finance/accounts/{accountId}/entries has one to page.
+  await postTransfer(runtime.deps, { transferId: 'topup-cursor-probe', from: 'platform.wallet-funding', to: PATH_PARAMS.accountId!, amount: 100, currency: 'CNY', cause: { type: 'WalletTopUp', id: 'cursor-probe' } });
+  expect(await runtime.deps.projections.waitFor(await runtime.deps.store.headPosition(), 5000)).toBe(true);
   const doc = (await api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>> };
   listRoutes = Object.entries(doc.paths)
     .filter(([, operations]) => operations.get?.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'))
-    .map(([path]) => path);
+    .map(([path]) => path.replace(/\{(\w+)\}/g, (whole, name: string) => PATH_PARAMS[name] ?? whole));
 });
 
 afterAll(() => runtime?.close());
 
 describe('pagination cursors', () => {
   it('finds the list routes in /openapi.json', () => {
-    expect(listRoutes).toEqual(expect.arrayContaining(['/api/v1/orders', '/api/v1/me/wallet', '/api/v1/merchant/orders', '/api/v1/admin/payments/flagged']));
-    expect(listRoutes.every((path) => !path.includes('{'))).toBe(true); // no path parameters to fill in
+    expect(listRoutes).toEqual(expect.arrayContaining(['/api/v1/orders', '/api/v1/me/wallet', '/api/v1/merchant/orders', '/api/v1/admin/payments/flagged', '/api/v1/admin/finance/accounts/wallet.cursor-probe/entries']));
+    expect(listRoutes.filter((path) => path.includes('{'))).toEqual([]); // every path parameter has a value in PATH_PARAMS
   });
 
   it('accepts a well-formed cursor on every list route', async () => {

@@ -70,6 +70,13 @@ describe('POST /api/v1/orders with fromCart', () => {
 
     const preview = await world.api('POST', '/api/v1/checkout/preview', { token: buyer.token, body: {} });
     expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    // The preview also takes the cart said explicitly, as the order does; not both ways at once.
+    const explicit = await world.api('POST', '/api/v1/checkout/preview', { token: buyer.token, body: { fromCart: true } });
+    expect(explicit.status, JSON.stringify(explicit.body)).toBe(200);
+    expect(explicit.body).toEqual(preview.body);
+    const both = await world.api('POST', '/api/v1/checkout/preview', { token: buyer.token, body: { fromCart: true, items: [{ skuId: a.skuId, quantity: 1 }] } });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual([{ path: 'items', message: 'send either `items` or `fromCart: true`' }]);
     const expectedPrices = (preview.body.orders as Array<{ items: unknown[] }>).flatMap((order) => order.items);
 
     const placed = await placeOrder(buyer, { fromCart: true, expectedPrices, shippingAddress: address });

@@ -93,10 +93,12 @@ const PreviewBody = z
       .max(CHECKOUT_LIMITS.maxLines)
       .optional()
       .openapi({ description: 'absent: the cart' }),
+    fromCart: z.literal(true).optional().openapi({ description: 'the cart, said explicitly (as POST /orders takes it); not with `items`' }),
     promotionCode: z.string().trim().min(1).max(40).optional(),
     shippingAddress: AddressSchema.optional().openapi({ description: "prices shipping for this address's province; absent: the profile's shipping address" }),
   })
-  .strict();
+  .strict()
+  .refine((body) => !(body.fromCart && body.items), { path: ['items'], message: 'send either `items` or `fromCart: true`' });
 
 const PreviewSchema = z
   .object({
@@ -214,7 +216,10 @@ export function promotionRoutes(deps: Deps) {
       request: { body: jsonBody(PreviewBody) },
       responses: { 200: json(PreviewSchema, 'the preview'), ...errors(400, 401, 403, 409, 415) },
     }),
-    async (c) => c.json(await previewCheckout(deps, { userId: currentUser(c).id, ...c.req.valid('json') }), 200),
+    async (c) => {
+      const { fromCart: _cart, ...body } = c.req.valid('json');
+      return c.json(await previewCheckout(deps, { userId: currentUser(c).id, ...body }), 200);
+    },
   );
 
   return app;
