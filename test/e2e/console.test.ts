@@ -31,9 +31,12 @@ describe.skipIf(!hasChromium)('console: sign-in, roles, language, CSRF', () => {
     await page.waitForSelector('[data-kpi="reconciliation"]');
     await screenshot(page, 'dashboard');
     expect(await page.textContent('h1')).toBe('概览');
+    expect(await page.textContent('[data-kpi="reconciliation"]')).toContain('平衡');
     await Promise.all([page.waitForNavigation(), page.click('form.lang button[value="en"]')]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('h1')).toBe('Dashboard');
+    await page.waitForSelector('[data-kpi="reconciliation"]');
+    expect(await page.textContent('[data-kpi="reconciliation"]')).toContain('Balanced');
     await Promise.all([page.waitForNavigation(), page.click('form.lang button[value="zh-CN"]')]);
 
     await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/sign-out"] button')]);

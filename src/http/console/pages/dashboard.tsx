@@ -143,6 +143,6 @@ export function dashboardPages(app: Hono<ConsoleEnv>) {
     const today = new Date().toISOString().slice(0, 10);
     const report = await c.get('api').get(`/api/v1/admin/finance/reconciliation?from=${today}&to=${today}`);
     if (!report.ok) return fragmentError(c, report);
-    return fragment(c, <Kpi name="reconciliation" label={v.t('dash.reconciliation')} value={report.body.ok ? 'OK' : 'NOT OK'} href="/admin/finance" />);
+    return fragment(c, <Kpi name="reconciliation" label={v.t('dash.reconciliation')} value={report.body.ok ? v.t('dash.reconciled') : v.t('dash.notReconciled')} href="/admin/finance" />);
   });
 }
