@@ -2,14 +2,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   ANY,
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
   FORWARDS,
   NO_STREAM,
+  NotLeaderError,
   START,
   STREAM_EXISTS,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
   excludeSystemEvents,
+  isCommandError,
   jsonEvent,
   type AllStreamRecordedEvent,
   type AllStreamResolvedEvent,
@@ -35,7 +42,7 @@ import type {
   Subscription,
   SubscriptionHandler,
 } from '../../ports/event-store.js';
-import { ConcurrencyError } from '../../kernel/errors.js';
+import { ConcurrencyError, EngineUnavailableError, translateErrors } from '../../kernel/errors.js';
 import { assertDistinctStreams } from './checks.js';
 
 /*
@@ -171,6 +178,50 @@ export function eventStoreDbClient(url: string): KurrentDBClient {
   return KurrentDBClient.connectionString(`${scheme}${match[2] ?? ''}://${rest}`);
 }
 
+/** What discovery (`…+discover://` or several hosts) throws when no node of the cluster answers its gossip. */
+const DISCOVERY_FAILED = /^Failed to discover after \d+ attempts/;
+/** gRPC DEADLINE_EXCEEDED and UNAVAILABLE, and ABORTED: what the server answers an operation it timed out (no quorum). */
+const DEADLINE_EXCEEDED = 4;
+const ABORTED = 10;
+const UNAVAILABLE = 14;
+
+/**
+ * Whether a @kurrent/kurrentdb-client error means the server is away or cannot serve right now: no connection
+ * (UnavailableError, which the client also makes of INTERNAL, DATA_LOSS and lost streams), no answer within the
+ * deadline, an operation the server timed out (ABORTED: a cluster without quorum) or cancelled (a node shutting
+ * down), a node that is no longer the leader (failing over), or no node found by discovery. Some calls reject
+ * with grpc-js's ServiceError as it is (an append without a connection): its status code decides. Refusals of
+ * the request itself (wrong expected version, access denied, deleted stream, too large…) are not.
+ */
+export function isEventStoreDbUnavailable(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError) return true;
+  if (
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof TimeoutError ||
+    error instanceof CancelledError ||
+    error instanceof NotLeaderError
+  ) {
+    return true;
+  }
+  if (!(error instanceof Error)) return false;
+  const { code, details } = error as { code?: unknown; details?: unknown };
+  if (error instanceof UnknownError) return code === ABORTED;
+  if (!isCommandError(error) && typeof details === 'string') return code === UNAVAILABLE || code === DEADLINE_EXCEEDED;
+  return DISCOVERY_FAILED.test(error.message);
+}
+
+/** `error` as EngineUnavailableError when EventStoreDB is away (isEventStoreDbUnavailable), else unchanged. */
+export function eventStoreDbError(error: unknown): unknown {
+  if (error instanceof EngineUnavailableError || !isEventStoreDbUnavailable(error)) return error;
+  return new EngineUnavailableError('eventstoredb', 2, { cause: error });
+}
+
+/**
+ * EventStore on KurrentDB / EventStoreDB. Every method throws EngineUnavailableError when the server cannot
+ * serve (eventStoreDbError); a subscription's `done` rejects with the client's own error, for its owner to
+ * resubscribe.
+ */
 export function esdbEventStore(client: KurrentDBClient): EventStore {
   const subscriptions = new Set<Subscription>();
   let closed = false;
@@ -359,5 +410,5 @@ export function esdbEventStore(client: KurrentDBClient): EventStore {
       await client.dispose();
     },
   };
-  return store;
+  return translateErrors(store, eventStoreDbError);
 }

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
-import { Client, type estypes } from '@elastic/elasticsearch';
+import { Client, errors, type estypes } from '@elastic/elasticsearch';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>;
 import productsIndex from '../../../infra/elasticsearch/products-index.json' with { type: 'json' };
@@ -25,6 +25,7 @@ import {
 import { documentHeads, documentTerms, FIELD_WEIGHTS, RANKING, SEARCH_FIELDS, toSearchHit } from '../../search/text.js';
 import { highlightTerms, MAX_TYPO_EXPANSIONS, planQuery, withTypos, zeroResultAdvice, type PlanClause, type QueryPlan, type TypoCandidate } from '../../search/query.js';
 import { entryPhrase, suggestionEntries, suggestKey } from '../../search/suggest.js';
+import { EngineUnavailableError, translateErrors } from '../../kernel/errors.js';
 
 /**
  * SearchIndex on Elasticsearch. Each index follows infra/elasticsearch/products-index.json and is served
@@ -107,6 +108,29 @@ export function elasticsearchClientOptions(settings: ElasticsearchSettings, reso
 export async function elasticsearchClient(settings: ElasticsearchSettings, overrides: Pick<ClientOptions, 'maxRetries'> = {}): Promise<Client> {
   const ca = settings.caFingerprint && !settings.caFile ? await caFromFingerprint(settings.url, settings.caFingerprint) : undefined;
   return new Client({ ...elasticsearchClientOptions(settings, ca ? { ca } : {}), ...overrides });
+}
+
+/** A ConnectionError from a TLS handshake the client refused (an untrusted CA, a wrong host name): configuration, not an outage. */
+const CERTIFICATE_FAILURE = /certificate|altnames/i;
+
+/**
+ * Whether an @elastic/elasticsearch error means the cluster is away or cannot serve right now: no connection
+ * (ConnectionError, save a refused certificate), no answer within the request timeout (TimeoutError), every node
+ * marked dead (NoLivingConnectionsError), or an answer of 502, 503 or 504 (a proxy without a node behind it, no
+ * master, shards unavailable) or 429 (rejected execution, circuit breakers). Other answers (400, 404, 409…) are not.
+ */
+export function isElasticsearchUnavailable(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError) return true;
+  if (error instanceof errors.ConnectionError) return !CERTIFICATE_FAILURE.test(error.message);
+  if (error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) return true;
+  return error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0);
+}
+
+/** `error` as EngineUnavailableError when Elasticsearch is away (isElasticsearchUnavailable), else unchanged; longer after a 429. */
+export function elasticsearchError(error: unknown): unknown {
+  if (error instanceof EngineUnavailableError || !isElasticsearchUnavailable(error)) return error;
+  const overloaded = error instanceof errors.ResponseError && error.statusCode === 429;
+  return new EngineUnavailableError('elasticsearch', overloaded ? 5 : 2, { cause: error });
 }
 
 export interface ElasticsearchSearchIndexOptions {
@@ -315,6 +339,7 @@ function facetsOf(query: NormalizedSearchQuery, aggregations: Aggregations): Sea
   };
 }
 
+/** Every method (and a rebuild's) throws EngineUnavailableError when the cluster cannot serve (elasticsearchError). */
 export function elasticsearchSearchIndex(client: Client, options: ElasticsearchSearchIndexOptions = {}): SearchIndex {
   const alias = options.alias ?? 'bazaar-products';
 
@@ -411,7 +436,7 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
   };
   const anyListed = async (query: estypes.QueryDslQueryContainer) => (await client.count({ index: alias, query })).count > 0;
 
-  return {
+  return translateErrors<SearchIndex>({
     async search(query) {
       const normalized = normalizeSearchQuery(query);
       await ensureAlias();
@@ -527,7 +552,7 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
       if (leftovers.length > 0) await client.indices.delete({ index: leftovers });
       const index = `${alias}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
       await client.indices.create({ index, settings: { ...settings, refresh_interval: '-1' }, mappings });
-      return {
+      return translateErrors<SearchIndexRebuild>({
         upsert: (docs) => bulk(index, docs, [], false),
         remove: (ids) => bulk(index, [], ids, false),
         async commit(checkpoint) {
@@ -546,7 +571,7 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
         async abort() {
           await client.indices.delete({ index, ignore_unavailable: true });
         },
-      };
+      }, elasticsearchError);
     },
 
     async ping() {
@@ -556,5 +581,5 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
     async close() {
       await client.close();
     },
-  };
+  }, elasticsearchError);
 }

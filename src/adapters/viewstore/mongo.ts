@@ -1,4 +1,17 @@
-import { MongoServerError, type ClientSession, type Collection, type Db, type Filter, type Sort, type TransactionOptions } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  type ClientSession,
+  type Collection,
+  type Db,
+  type Filter,
+  type Sort,
+  type TransactionOptions,
+} from 'mongodb';
 import {
   CheckpointMoved,
   type FieldValue,
@@ -10,6 +23,46 @@ import {
   type ViewWrite,
 } from '../../ports/view-store.js';
 import { decodeKeysetCursor, encodeCursor } from '../../kernel/cursor.js';
+import { EngineUnavailableError, translateErrors } from '../../kernel/errors.js';
+
+/**
+ * Server error codes of a node that is away, stepping down or not yet able to serve: the driver's retryable
+ * read/write codes (HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
+ * ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown, InterruptedDueToReplStateChange,
+ * NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, ReadConcernMajorityNotAvailableYet).
+ */
+const UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 134]);
+/**
+ * Labels the driver or server put on such errors ('TransientTransactionError' is not one: a write conflict has it).
+ * The driver also labels any failed connection attempt 'SystemOverloadedError', so that label earns no longer retry.
+ */
+const UNAVAILABLE_LABELS = ['RetryableWriteError', 'ResetPool', 'SystemOverloadedError'];
+
+/**
+ * Whether a `mongodb` driver error means the server is away or cannot serve right now: a network error or
+ * timeout, no server selectable within serverSelectionTimeoutMS (no primary: down or electing), a client not
+ * connected, an operation past its timeoutMS, or a server error of a node shutting down, stepping down or
+ * overloaded (UNAVAILABLE_CODES, UNAVAILABLE_LABELS). Duplicate keys, write conflicts and validation are not.
+ */
+export function isMongoUnavailable(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError) return true;
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoOperationTimeoutError
+  ) {
+    return true;
+  }
+  if (!(error instanceof MongoError)) return false;
+  return (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code)) || UNAVAILABLE_LABELS.some((label) => error.hasErrorLabel(label));
+}
+
+/** `error` as EngineUnavailableError when MongoDB is away (isMongoUnavailable), else unchanged. */
+export function mongoError(error: unknown): unknown {
+  if (error instanceof EngineUnavailableError || !isMongoUnavailable(error)) return error;
+  return new EngineUnavailableError('mongodb', 2, { cause: error });
+}
 
 export interface MongoViewStoreOptions {
   /** Prepended to every collection name, the checkpoints' included (e.g. `bazaar_`). */
@@ -173,6 +226,8 @@ async function createCollection(db: Db, name: string): Promise<void> {
  * `options.collections` here, at start; any other collection before the first transaction that writes
  * to it. (MongoDB creates a missing collection inside a transaction too, but two first transactions
  * creating the same one at once conflict, and one of them aborts.)
+ *
+ * Every method (and a rebuild's) throws EngineUnavailableError when the server cannot serve (mongoError).
  */
 export async function mongoViewStore(db: Db, options: MongoViewStoreOptions = {}): Promise<ViewStore> {
   const prefix = options.collectionPrefix ?? '';
@@ -293,7 +348,7 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
     }
   }
 
-  return {
+  return translateErrors<ViewStore>({
     async get<T extends ViewDocument>(name: string, id: string) {
       return getIn<T>(await live(name), id);
     },
@@ -386,7 +441,7 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
         for (const index of await declaredIndexes.find({ collection: name }).toArray()) await collection(name, generation).createIndex(indexKeys(index.fields));
       }
       const key = rebuildKey(projection, generation);
-      return {
+      return translateErrors<ViewRebuild>({
         generation,
         get: (name, id) => getIn(collection(name, generation), id),
         find: (name, query) => findIn(collection(name, generation), query),
@@ -421,7 +476,7 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
           await checkpoints.deleteOne({ _id: key });
           for (const name of collections) await dropCollection(name, generation);
         },
-      };
+      }, mongoError);
     },
 
     async ping() {
@@ -431,7 +486,7 @@ function mongoViewStoreOn(db: Db, options: MongoViewStoreOptions, created: Set<s
     async close() {
       if (options.closeClient ?? true) await db.client.close();
     },
-  };
+  }, mongoError);
 }
 
 /** A regular expression matching the text with ASCII letters in either case (Mongo's `i` option folds more). */
