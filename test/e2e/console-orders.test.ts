@@ -147,6 +147,9 @@ describe.skipIf(!hasChromium)('console: orders, refunds, finance, merchants', ()
     expect(await page.textContent('[data-kpi="refunded"]')).toBe('30.00 CNY');
     await visit(world, page, '/admin/finance/accounts', 'finance-accounts');
     expect(await page.locator(`tr[data-account="wallet.${buyer.id}"]`).count()).toBe(1);
+    // The buyer's wallet with its entries: the refund's credit is the newest.
+    await visit(world, page, `/admin/finance/accounts/${encodeURIComponent(`wallet.${buyer.id}`)}`, 'finance-account');
+    expect(await page.locator('#ledger-entries tbody tr').first().textContent()).toContain('30.00');
   });
 
   it('shows operations and the dashboard to an admin', async () => {
