@@ -12,8 +12,8 @@
  */
 
 export const RERANK = {
-  /** Hits re-ranked: the index's largest page (SEARCH_LIMITS.maxSize); later pages keep the plain order. */
-  window: 100,
+  /** Hits re-ranked (three pages of 20; 100 ranked a little better for 0.4 ms more at 1M SKUs); later pages keep the plain order. */
+  window: 60,
   affinityWeight: 1,
   popularityWeight: 0.2,
   /** The plain top hit stays within the first this many. */
