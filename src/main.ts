@@ -310,7 +310,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  deps.logger.info({ port, role: config.BAZAAR_ROLE, ...(duties.api ? { docs: `http://localhost:${port}/docs` } : {}) }, 'Bazaar is serving');
+  deps.logger.info({ port, role: config.BAZAAR_ROLE, ...(duties.api ? { docs: `http://localhost:${port}/docs`, console: `http://localhost:${port}/admin` } : {}) }, 'Bazaar is serving');
   if (duties.api && deps.devOutbox) {
     const open = config.BAZAAR_DEV_ROUTES === 'on';
     deps.logger.warn({ devRoutes: config.BAZAAR_DEV_ROUTES }, `dev routes (/api/v1/dev/*: SMS codes, sandbox triggers) are on for ${open ? 'EVERY client' : 'loopback clients'}; NODE_ENV=production or BAZAAR_DEV_ROUTES=off turns them off`);

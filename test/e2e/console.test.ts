@@ -17,6 +17,8 @@ describe.skipIf(!hasChromium)('console: sign-in, roles, language, CSRF', () => {
     const anonymous = await visit(world, page, '/admin/orders', 'sign-in', 401);
     expect(await anonymous?.headerValue('content-security-policy')).toContain("script-src 'self'");
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    // A newcomer without an admin account is told how to make the first one.
+    expect(await page.textContent('[data-hint="first-admin"]')).toContain('npx bazaar users create-admin');
     const response = await signIn(world, page, ADMIN_EMAIL, ADMIN_PASSWORD, '/admin/orders');
     expect(response?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe('/admin/orders');

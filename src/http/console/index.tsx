@@ -185,6 +185,9 @@ export function consoleRoutes(deps: Deps, fetchApi: ApiFetch) {
             <button type="submit">{v.t('auth.signIn')}</button>
           </p>
         </form>
+        <p class="muted" data-hint="first-admin">
+          {v.t('auth.firstAdmin')} <code>BAZAAR_BOOTSTRAP_ADMIN=you@example.com:password npm start</code> · <code>npx bazaar users create-admin --email E --password P</code>
+        </p>
       </section>,
       status,
     );
