@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../kernel/errors.js';
 import { addLine, mergeCarts, removeLine, setQuantity, type Cart, type MergeResult } from '../../domain/carts/cart.js';
-import { cartView, offersFor, skuOffer, type CartView } from '../../queries/carts/cart.js';
+import { cartView, offersFor, skuOffer, type CartView } from '../../projections/catalog/cart-offers.js';
 import { lookupSku } from '../catalog/lookups.js';
 import { cartStore, isCartToken, newCartToken, type CartOwner } from './cart-store.js';
 

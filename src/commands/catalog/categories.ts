@@ -2,10 +2,10 @@ import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { ConflictError, NotFoundError, VersionConflict } from '../../kernel/errors.js';
-import { categoryStream, CATEGORY_ROOT, type ActiveCategory, type Category } from '../../domain/catalog/category.js';
+import { categoryStream, CATEGORY_ROOT, MAX_CATEGORY_DEPTH, type ActiveCategory, type Category } from '../../domain/catalog/category.js';
 import { normalizeName, type AttributeKind, type AttributeTemplate } from '../../domain/catalog/attributes.js';
 import { CATEGORIES, type CategoryDoc } from '../../projections/catalog/documents.js';
-import { categoryChain, MAX_CATEGORY_DEPTH, templatesOf } from './lookups.js';
+import { categoryChain, templatesOf } from './lookups.js';
 import { releaseAll, releaseUnique, reserveUnique, type UniqueValue } from './uniqueness.js';
 
 export interface CategoryResult {

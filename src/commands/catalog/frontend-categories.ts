@@ -3,8 +3,8 @@ import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import { frontendCategoryStream, type FrontendCategory } from '../../domain/catalog/frontend-category.js';
-import { categoryStream } from '../../domain/catalog/category.js';
-import { frontendPath, MAX_CATEGORY_DEPTH } from './lookups.js';
+import { categoryStream, MAX_CATEGORY_DEPTH } from '../../domain/catalog/category.js';
+import { frontendPath } from './lookups.js';
 
 export interface FrontendCategoryResult {
   id: string;

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
-import { categoryStream, type ActiveCategory } from '../../domain/catalog/category.js';
+import { categoryStream, MAX_CATEGORY_DEPTH, type ActiveCategory } from '../../domain/catalog/category.js';
 import { frontendCategoryStream } from '../../domain/catalog/frontend-category.js';
 import { brandStream } from '../../domain/catalog/brand.js';
 import { productStream, type ActiveProduct } from '../../domain/catalog/product.js';
@@ -12,8 +12,6 @@ import type { ViewStore } from '../../ports/view-store.js';
 
 /** Products an admin creates without naming a merchant belong to the platform's own store. */
 export const PLATFORM_MERCHANT = 'platform';
-/** Deeper trees are refused; it also bounds the walk up a (corrupt) cyclic tree. */
-export const MAX_CATEGORY_DEPTH = 16;
 
 /** Who runs a product-center command: an admin (every product) or a merchant (its own products). */
 export interface CatalogActor {

@@ -140,3 +140,6 @@ export const categoryDecider: Decider<CategoryCommand, CategoryEvent, Category> 
 
 export const categoryStream = (categoryId: string) => `catalog-category-${categoryId}`;
 export const CATEGORY_ROOT = 'root';
+
+/** Deeper trees are refused; it also bounds the walk up a (corrupt) cyclic tree. */
+export const MAX_CATEGORY_DEPTH = 16;

@@ -22,8 +22,8 @@ import {
   type SpuDoc,
   type StockDoc,
 } from '../../projections/catalog/documents.js';
-import { productView, type ProductResource } from '../../commands/catalog/product-resource.js';
-import { MAX_CATEGORY_DEPTH } from '../../commands/catalog/lookups.js';
+import { productView, type ProductResource } from '../../projections/catalog/product-resource.js';
+import { MAX_CATEGORY_DEPTH } from '../../domain/catalog/category.js';
 
 type Views = Pick<Deps, 'views'>;
 

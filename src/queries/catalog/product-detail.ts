@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import type { Money } from '../../domain/shared/money.js';
-import type { ProductResource } from '../../commands/catalog/product-resource.js';
+import type { ProductResource } from '../../projections/catalog/product-resource.js';
 import { PRODUCT_DETAIL_TTL_MS, productChangedKey, productDetailKey } from '../../projections/search/product-cache.js';
 import { getProduct } from './catalog.js';
 

@@ -1,7 +1,6 @@
 import type { Deps } from '../../deps.js';
-import { accountIds } from '../../domain/accounts/account-ids.js';
+import { accountIds, accountStream } from '../../domain/accounts/account-ids.js';
 import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
-import { accountBalance } from '../../commands/accounts/transfers.js';
 import { WALLET_ENTRIES, type WalletEntryView } from '../../projections/wallet/wallet.js';
 import { PAYMENTS, type PaymentView } from '../../projections/payments/payments.js';
 
@@ -20,6 +19,12 @@ export interface WalletAnswer {
     at: string;
   }>;
   nextCursor: string | null;
+}
+
+/** An account's balance folded from its stream: strongly consistent, where a read model may lag its writes. */
+async function accountBalance(deps: Pick<Deps, 'handlers'>, accountId: string): Promise<{ balance: number; currency: string | null }> {
+  const { state } = await deps.handlers.account.load(accountStream(accountId));
+  return { balance: state.balance, currency: state.currency };
 }
 
 /** Balances from the account streams (strongly consistent); entries from the wallet_entries view, newest first. */
