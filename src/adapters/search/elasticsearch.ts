@@ -374,7 +374,11 @@ export function elasticsearchSearchIndex(client: Client, options: ElasticsearchS
       const response = await client.bulk<IndexedProduct>({ operations: entries.slice(start, start + BULK_CHUNK).flat(), refresh: last ? refresh : false });
       if (!response.errors) continue;
       const failed = response.items.flatMap((item) => Object.values(item)).filter((result) => result.error && result.status !== 409 && result.status !== 404);
-      if (failed.length > 0) throw new Error(`Elasticsearch bulk write: ${failed.length} operations failed, first: ${JSON.stringify(failed[0]!.error)}`);
+      if (failed.length === 0) continue;
+      const message = `Elasticsearch bulk write: ${failed.length} operations failed, first: ${JSON.stringify(failed[0]!.error)}`;
+      // Items refused by a busy or unavailable shard: the whole chunk may be sent again (external versions make it idempotent).
+      if (failed.every((result) => result.status === 429 || result.status === 503)) throw new EngineUnavailableError('elasticsearch', 5, { cause: new Error(message) });
+      throw new Error(message);
     }
   }
 

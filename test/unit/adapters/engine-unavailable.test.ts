@@ -437,6 +437,21 @@ describe('elasticsearchSearchIndex while Elasticsearch is away (a fake client)',
     expectUnavailable(await rejection(() => elasticsearchSearchIndex(fakeElasticsearch(busy, ready)).search({ q: 'phone' })), 'elasticsearch', 5, busy);
   });
 
+  it('a bulk write whose items a busy shard refused (200 with item 429s) is unavailable; other item failures are errors', async () => {
+    const item = (status: number, type: string) => ({ index: { _index: 'bazaar-products-initial', _id: 'p1', status, error: { type, reason: type } } });
+    const doc = { id: 'p1', title: 't', description: '', brand: { id: 'b', name: 'B' }, categoryId: 'c', categoryIds: ['c'], frontendCategoryIds: [], attributes: {}, minPrice: 1, maxPrice: 1, currency: 'CNY', inStock: true, salesCount: 0, listedAt: null, image: null, status: 'listed' as const, revision: 1 };
+    const busy = elasticsearchSearchIndex(fakeElasticsearch(new Error('unused'), { ...ready, bulk: { errors: true, items: [item(429, 'es_rejected_execution_exception')] } }));
+    const refused = await rejection(() => busy.upsert([doc]));
+    expect(refused).toBeInstanceOf(EngineUnavailableError);
+    expect((refused as EngineUnavailableError).retryAfterSeconds).toBe(5);
+    const broken = elasticsearchSearchIndex(fakeElasticsearch(new Error('unused'), { ...ready, bulk: { errors: true, items: [item(400, 'mapper_parsing_exception')] } }));
+    const failed = await rejection(() => broken.upsert([doc]));
+    expect(failed).not.toBeInstanceOf(EngineUnavailableError);
+    expect((failed as Error).message).toContain('mapper_parsing_exception');
+    const stale = elasticsearchSearchIndex(fakeElasticsearch(new Error('unused'), { ...ready, bulk: { errors: true, items: [item(409, 'version_conflict_engine_exception')] } }));
+    await expect(stale.upsert([doc])).resolves.toBeUndefined(); // an older revision: a no-op
+  });
+
   it("a rebuild's calls are translated too", async () => {
     const timeout = new errors.TimeoutError('Request timed out');
     const index = elasticsearchSearchIndex(fakeElasticsearch(timeout, { ...ready, 'indices.get': {}, 'indices.create': {} }));
