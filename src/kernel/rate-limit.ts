@@ -10,9 +10,10 @@ export function windowCounter(kv: KeyValue, prefix: string, windowMs: number) {
   const key = (subject: string) => `${prefix}:${subject}`;
   const retryAfter = async (subject: string) => Math.max(1, Math.ceil(((await kv.ttl(key(subject))) ?? windowMs) / 1000));
   return {
-    async hit(subject: string): Promise<WindowCount> {
+    /** Adds one. The Retry-After (one more round trip) is read only once the count passes `limit` (else 0). */
+    async hit(subject: string, limit = 0): Promise<WindowCount> {
       const count = await kv.incr(key(subject), 1, { ttlMs: windowMs });
-      return { count, retryAfterSeconds: await retryAfter(subject) };
+      return { count, retryAfterSeconds: count > limit ? await retryAfter(subject) : 0 };
     },
     async peek(subject: string): Promise<WindowCount> {
       const value = await kv.get(key(subject));
