@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Role } from '../domain/shared/actor.js';
+import type { Role } from '../domain/common/actor.js';
 
 export interface AuthUser {
   id: string;

@@ -1,4 +1,4 @@
-import type { Money } from '../domain/shared/money.js';
+import type { Money } from '../domain/common/money.js';
 
 /**
  * PaymentProvider port: a card acquirer. A charge is started here and settled later by the provider's

@@ -1,5 +1,5 @@
 import { userStream } from '../../src/domain/users/user.js';
-import type { Role } from '../../src/domain/shared/actor.js';
+import type { Role } from '../../src/domain/common/actor.js';
 import type { TestRuntime } from '../support/runtime.js';
 
 /** Registers a user under a chosen id (the catalog worlds sign tokens for ids such as `merchant-a`). */

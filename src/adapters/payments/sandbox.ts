@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { ChargeRequest, PaymentProvider, ProviderCharge, SettlementLine } from '../../ports/payment-provider.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { ValidationError } from '../../kernel/errors.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { Cart } from '../../domain/carts/cart.js';
 import { cartStore } from './cart-store.js';
 

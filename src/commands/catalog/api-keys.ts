@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError, UnauthenticatedError } from '../../kernel/errors.js';
 import { apiKeyStream } from '../../domain/catalog/api-key.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 import { sha256 } from '../users/tokens.js';
 import { userStream } from '../../domain/users/user.js';
 import { canTouch, PLATFORM_MERCHANT, resolveMerchant, type CatalogActor } from './lookups.js';

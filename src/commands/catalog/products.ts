@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { ConflictError, ValidationError, type FieldError } from '../../kernel/errors.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { attributeErrors, type AttributeTemplate, type AttributeValues } from '../../domain/catalog/attributes.js';
 import { productDecider, productStream, type ActiveProduct, type ProductCommand, type ProductInfoChanges, type TakeStockAt } from '../../domain/catalog/product.js';
 import { spuStream } from '../../domain/catalog/spu.js';

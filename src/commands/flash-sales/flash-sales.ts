@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError, ValidationError, VersionConflict } from '../../kernel/errors.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { available, inventoryStream } from '../../domain/inventory/inventory.js';
 import { productStream } from '../../domain/catalog/product.js';
 import {

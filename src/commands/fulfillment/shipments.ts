@@ -3,7 +3,7 @@ import { callbackOfShape, verifiedCallbackBody } from '../../kernel/signed-callb
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
-import type { Actor } from '../../domain/shared/actor.js';
+import type { Actor } from '../../domain/common/actor.js';
 import { DomainError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import { orderStream, requireTransition, type ActiveOrder } from '../../domain/orders/order.js';
 import { shipmentStream, type ActiveShipment } from '../../domain/fulfillment/shipment.js';

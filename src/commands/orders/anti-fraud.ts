@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { DomainError } from '../../kernel/errors.js';
 import { windowCounter } from '../../kernel/rate-limit.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 
 /**
  * Anti-fraud for checkout (seed: antifraud): a list of rules, each looking at the checkout and either

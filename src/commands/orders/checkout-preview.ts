@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { ValidationError } from '../../kernel/errors.js';
-import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/common/money.js';
 import { allocate } from '../../domain/orders/allocation.js';
 import { cartStore } from '../carts/cart-store.js';
 import { userStream, type Address } from '../../domain/users/user.js';

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import type { FindPage } from '../../ports/view-store.js';
-import { systemActor } from '../../domain/shared/actor.js';
+import { systemActor } from '../../domain/common/actor.js';
 import { ORDER_HOLDS, ORDERS, type OrderHoldDoc, type OrderView } from '../../projections/orders/orders.js';
 import { releaseAll } from '../inventory/reservations.js';
 import { returnReleasedToGates } from '../flash-sales/gate.js';

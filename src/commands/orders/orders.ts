@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError } from '../../kernel/errors.js';
-import type { Actor } from '../../domain/shared/actor.js';
+import type { Actor } from '../../domain/common/actor.js';
 import { orderStream, type ActiveOrder, type OrderCommand } from '../../domain/orders/order.js';
 import { payOrderStream } from '../../domain/orders/pay-order.js';
 import { releaseAll } from '../inventory/reservations.js';

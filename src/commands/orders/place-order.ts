@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { DomainError, ForbiddenError, ValidationError, type FieldError } from '../../kernel/errors.js';
-import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/common/money.js';
 import type { Address } from '../../domain/users/user.js';
 import { userStream } from '../../domain/users/user.js';
 import { productStream, type ActiveProduct } from '../../domain/catalog/product.js';

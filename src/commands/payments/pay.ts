@@ -10,7 +10,7 @@ import { allocate } from '../../domain/orders/allocation.js';
 import { promotionStream } from '../../domain/promotions/promotion.js';
 import { paymentStream, WALLET_PROVIDER, type Allocation, type PaymentMethod } from '../../domain/payments/payment.js';
 import { normalizeVoucherCode, voucherRefusal, voucherStream, VoucherInvalid } from '../../domain/vouchers/voucher.js';
-import { formatMoney, type Money } from '../../domain/shared/money.js';
+import { formatMoney, type Money } from '../../domain/common/money.js';
 import { accountBalance, postTransfer } from '../accounts/transfers.js';
 import { ensureOrders } from '../orders/place-order.js';
 import { applyCapture, applyDecline, loadPayment } from './settle.js';

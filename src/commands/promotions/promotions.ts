@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError } from '../../kernel/errors.js';
-import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/common/money.js';
 import { normalizeCode, promotionStream, type ActivePromotion, type PromotionKind, type PromotionTerms } from '../../domain/promotions/promotion.js';
 
 /** Promotion codes (admin): create, read usage and budget; checkout redeems and cancellation returns them. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
-import type { Actor } from '../../domain/shared/actor.js';
+import type { Actor } from '../../domain/common/actor.js';
 import { DomainError, ForbiddenError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import { orderStream, type ActiveOrder, type RefundLine } from '../../domain/orders/order.js';
 import { paymentStream } from '../../domain/payments/payment.js';

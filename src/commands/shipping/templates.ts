@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { canonicalProvince } from '../../domain/shipping/provinces.js';
 import {
   SHIPPING_CURRENCY,

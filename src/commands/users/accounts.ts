@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../kernel/errors.js';
 import { windowCounter } from '../../kernel/rate-limit.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 import { userStream, type ActiveUser } from '../../domain/users/user.js';
 import { userView, type UserView } from '../../domain/users/view.js';
 import { sessionStream } from '../../domain/users/session.js';

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError } from '../../kernel/errors.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 import { userStream, type ActiveUser, type ProfileChanges } from '../../domain/users/user.js';
 import { userView, type UserView } from '../../domain/users/view.js';
 

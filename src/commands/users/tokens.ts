@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { UnauthenticatedError } from '../../kernel/errors.js';
 import { LruMap } from '../../kernel/lru-map.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 
 export interface AccessClaims {
   userId: string;

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError } from '../../kernel/errors.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { normalizeVoucherCode, voucherStream, type ActiveVoucher } from '../../domain/vouchers/voucher.js';
 
 export interface IssueVoucherInput {

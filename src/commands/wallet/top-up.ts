@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import type { EventMetadata } from '../../ports/event-store.js';
 import { NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { accountIds } from '../../domain/accounts/account-ids.js';
-import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/common/money.js';
 import { userStream } from '../../domain/users/user.js';
 import { topUpTransfer } from '../../domain/payments/transfers-plan.js';
 import { accountBalance, postTransfer } from '../accounts/transfers.js';

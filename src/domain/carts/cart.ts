@@ -1,5 +1,5 @@
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../kernel/errors.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 
 /**
  * A shopping cart (购物车): what a buyer means to buy, one line per SKU. It is not event-sourced:

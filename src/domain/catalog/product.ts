@@ -1,6 +1,6 @@
 import { ConflictError, InvalidStateTransition, NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import { attributeErrors, combinationKey, requireAttributes, type AttributeTemplate, type AttributeValues } from './attributes.js';
 import { snapshotContent, snapshotId, type SnapshotContent } from './snapshot.js';
 

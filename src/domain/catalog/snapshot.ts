@@ -1,4 +1,4 @@
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import type { AttributeValues } from './attributes.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 

@@ -1,6 +1,6 @@
 import { ConflictError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import { DEFAULT_CURRENCY, type Money } from '../shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../common/money.js';
 
 /**
  * Flash sales (秒杀; docs/orders.md). Two aggregates:

@@ -1,7 +1,7 @@
 import { DomainError, InvalidStateTransition, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { allocate } from './allocation.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import type { Address } from '../users/user.js';
 
 /**

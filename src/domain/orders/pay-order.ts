@@ -1,6 +1,6 @@
 import { ConflictError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import type { OrderDefinition } from './order.js';
 
 /**

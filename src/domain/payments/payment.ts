@@ -1,6 +1,6 @@
 import { ConflictError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 
 /**
  * A payment (`payment-<id>`): one attempt to pay a pay order (seed: OrderPayService). It records the

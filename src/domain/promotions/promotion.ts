@@ -1,6 +1,6 @@
 import { ConflictError, DomainError, NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import { DEFAULT_CURRENCY, type Money } from '../shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../common/money.js';
 
 /**
  * A promotion code (`promotion-<code>`): a percentage or fixed amount off the pay order's subtotal,

@@ -1,6 +1,6 @@
 import { ConflictError, InvalidStateTransition, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import type { RefundLine, RefundTenders } from '../orders/order.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 import { isProvince, PROVINCES } from './provinces.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ConflictError, InvalidStateTransition, NotFoundError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Role } from '../shared/actor.js';
+import type { Role } from '../common/actor.js';
 
 export interface Address {
   recipient: string;

@@ -1,4 +1,4 @@
-import type { Role } from '../shared/actor.js';
+import type { Role } from '../common/actor.js';
 import type { ActiveUser, Address, Gender, User } from './user.js';
 
 /** The user as clients see it (docs/api.md /me); never carries the password hash. */

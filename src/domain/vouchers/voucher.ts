@@ -1,6 +1,6 @@
 import { ConflictError, DomainError, NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import type { Decider } from '../../kernel/decider.js';
-import type { Money } from '../shared/money.js';
+import type { Money } from '../common/money.js';
 
 /**
  * An e-voucher (`voucher-<CODE>`), issued by an admin and funded by the platform: worth `amount` off a

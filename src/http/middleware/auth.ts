@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ForbiddenError, UnauthenticatedError } from '../../kernel/errors.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 import type { TokenService } from '../../commands/users/tokens.js';
 import type { AppEnv, AuthUser } from '../env.js';
 

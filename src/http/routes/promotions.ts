@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { PROMOTION_KINDS } from '../../domain/promotions/promotion.js';
 import { createPromotion, endPromotion, getPromotion } from '../../commands/promotions/promotions.js';
 import { listPromotions } from '../../queries/marketing/marketing.js';
-import { DEFAULT_CURRENCY } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY } from '../../domain/common/money.js';
 import { previewCheckout } from '../../commands/orders/checkout-preview.js';
 import { CHECKOUT_LIMITS } from '../../commands/orders/place-order.js';
 import { commandMetadata } from '../command-metadata.js';

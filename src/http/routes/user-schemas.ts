@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ROLES } from '../../domain/shared/actor.js';
+import { ROLES } from '../../domain/common/actor.js';
 import { GENDERS } from '../../domain/users/user.js';
 import { normalizePhone, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordWeakness } from '../../domain/users/credentials.js';
 

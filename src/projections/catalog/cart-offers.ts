@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
-import type { Money } from '../../domain/shared/money.js';
-import { DEFAULT_CURRENCY } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
+import { DEFAULT_CURRENCY } from '../../domain/common/money.js';
 import { lineStatus, priceChangedFrom, type Cart, type LineStatus, type Offer } from '../../domain/carts/cart.js';
 import { PRODUCTS, STOCK, type ProductDoc, type SkuDoc, type StockDoc } from './documents.js';
 

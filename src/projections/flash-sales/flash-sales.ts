@@ -2,7 +2,7 @@ import type { DocumentKey, ViewProjection } from '../../kernel/view-projection.j
 import type { FlashSaleEvent } from '../../domain/flash-sales/flash-sale.js';
 import type { PromotionEvent, PromotionKind } from '../../domain/promotions/promotion.js';
 import type { VoucherEvent } from '../../domain/vouchers/voucher.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { RecordedEvent } from '../../ports/event-store.js';
 
 export const FLASH_SALES = 'flash_sales';

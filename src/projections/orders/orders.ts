@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../ports/event-store.js';
 import type { ViewDocument } from '../../ports/view-store.js';
 import type { DocumentKey, ViewProjection } from '../../kernel/view-projection.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { Address } from '../../domain/users/user.js';
 import type { CancelReason, FulfillmentStatus, OrderDefinition, OrderEvent, OrderItem, OrderStatus, PaymentStatus, RefundStatus } from '../../domain/orders/order.js';
 import type { PayOrderEvent } from '../../domain/orders/pay-order.js';

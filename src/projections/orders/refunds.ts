@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../ports/event-store.js';
 import type { ViewDocument } from '../../ports/view-store.js';
 import type { ViewProjection } from '../../kernel/view-projection.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { RefundLine } from '../../domain/orders/order.js';
 import type { RefundEvent, RefundInitiator, RefundState, RefundType } from '../../domain/refunds/refund.js';
 

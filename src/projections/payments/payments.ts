@@ -1,5 +1,5 @@
 import type { ViewProjection } from '../../kernel/view-projection.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { PaymentEvent } from '../../domain/payments/payment.js';
 
 /** Payment views: the stuck-payment sweeper (status, createdAt), the admin's flagged list (flagged, flaggedAt), a customer's payments (userId) and a pay order's attempts (payOrderId). */

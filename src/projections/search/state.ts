@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../ports/event-store.js';
 import type { ViewDocument } from '../../ports/view-store.js';
 import type { DocumentKey, ViewProjection } from '../../kernel/view-projection.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { AttributeValues } from '../../domain/catalog/attributes.js';
 import type { ProductEvent, ProductStatus } from '../../domain/catalog/product.js';
 import type { CategoryEvent } from '../../domain/catalog/category.js';

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { ProductResource } from '../../projections/catalog/product-resource.js';
 import { PRODUCT_DETAIL_TTL_MS, productChangedKey, productDetailKey } from '../../projections/search/product-cache.js';
 import { getProduct } from './catalog.js';

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { InvalidSearchQuery, type SearchHit, type SearchQuery, type SearchResult } from '../../ports/search-index.js';
 import { CATEGORIES, type CategoryDoc } from '../../projections/catalog/documents.js';

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { FieldValue } from '../../ports/view-store.js';
 import { LEDGER_ACCOUNTS, type LedgerAccountView } from '../../projections/finance/ledger-accounts.js';
 import { LEDGER_ENTRIES, type LedgerEntryView } from '../../projections/finance/ledger-entries.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 
 export interface LedgerAccountResource {
   accountId: string;

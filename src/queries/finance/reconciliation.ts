@@ -1,6 +1,6 @@
 import { accountDecider, type Account, type AccountEvent, type TransferCause, type TransferLeg } from '../../domain/accounts/account.js';
 import { accountPolicy } from '../../domain/accounts/account-ids.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import type { EventStore, RecordedEvent } from '../../ports/event-store.js';
 import type { SettlementLine } from '../../ports/payment-provider.js';
 import { daysOf, inRange, utcDay, type ReportRange } from './range.js';

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.js';
-import type { Money } from '../../domain/shared/money.js';
+import type { Money } from '../../domain/common/money.js';
 import { payOrderStream } from '../../domain/orders/pay-order.js';
 import { PAYMENTS, type PaymentView } from '../../projections/payments/payments.js';
 import type { TimelineEntry } from '../../projections/orders/orders.js';

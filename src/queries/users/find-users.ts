@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { encodeCursor, keysetStart } from '../../kernel/cursor.js';
-import type { Role } from '../../domain/shared/actor.js';
+import type { Role } from '../../domain/common/actor.js';
 import type { UserView } from '../../domain/users/view.js';
 import { USERS } from '../../projections/users/users.js';
 

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { accountIds, accountStream } from '../../domain/accounts/account-ids.js';
-import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money.js';
+import { DEFAULT_CURRENCY, type Money } from '../../domain/common/money.js';
 import { WALLET_ENTRIES, type WalletEntryView } from '../../projections/wallet/wallet.js';
 import { PAYMENTS, type PaymentView } from '../../projections/payments/payments.js';
 
