@@ -54,24 +54,23 @@ const PromotionSchema = z
   .openapi('Promotion');
 
 const PHASES = ['scheduled', 'running', 'ended'] as const;
-const PromotionListItem = z
-  .object({
-    code: z.string(),
-    kind: z.enum(PROMOTION_KINDS),
-    value: z.number().int(),
-    minSpend: MoneySchema.nullable(),
-    startsAt: z.string().nullable(),
-    endsAt: z.string().nullable(),
-    budget: MoneySchema.nullable(),
-    usageLimit: z.number().int().nullable(),
-    perUserLimit: z.number().int().nullable(),
-    createdAt: z.string(),
-    endedAt: z.string().nullable(),
-    status: z.enum(PHASES).openapi({ description: 'scheduled (before startsAt), running, or ended (ended by an admin or past endsAt)' }),
-    used: z.number().int(),
-    redeemedTotal: z.number().int(),
-    spent: MoneySchema,
-  })
+const PromotionListItem = PromotionSchema.pick({
+  code: true,
+  kind: true,
+  value: true,
+  minSpend: true,
+  startsAt: true,
+  endsAt: true,
+  budget: true,
+  usageLimit: true,
+  perUserLimit: true,
+  createdAt: true,
+  endedAt: true,
+  used: true,
+  redeemedTotal: true,
+  spent: true,
+})
+  .extend({ status: z.enum(PHASES).openapi({ description: 'scheduled (before startsAt), running, or ended (ended by an admin or past endsAt)' }) })
   .openapi('PromotionListItem');
 const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1-100, default 20' }),
