@@ -80,5 +80,13 @@ export function idempotent(kv: KeyValue): MiddlewareHandler<AppEnv> {
  */
 function asksForRetry(response: Response, text: string): boolean {
   if (response.status >= 500 || response.status === 429 || response.headers.has('retry-after')) return true;
-  return response.status === 409 && text.includes('"CONCURRENCY_CONFLICT"');
+  return response.status === 409 && problemCode(text) === 'CONCURRENCY_CONFLICT';
 }
+
+const problemCode = (text: string): unknown => {
+  try {
+    return (JSON.parse(text) as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
+};
