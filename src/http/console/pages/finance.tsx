@@ -1,4 +1,5 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { raw } from 'hono/html';
 import { qs, type ApiAnswer } from '../api.js';
 import { adminOnly, failure, page, type ConsoleEnv, type PageStatus } from '../context.js';
@@ -92,6 +93,26 @@ const csvCell = (value: unknown) => {
 /** An account id as a file name (ids are letters, digits and . _ : @ + -; anything else becomes _). */
 const csvName = (accountId: string) => accountId.replace(/[^A-Za-z0-9._-]/g, '_');
 
+/** Every page of a list route (following its cursor) as a CSV download; a failed page answers `failStatus(status)` with its detail. */
+async function csvOfPages<T>(
+  c: Context<ConsoleEnv>,
+  path: string,
+  header: string,
+  row: (item: T) => unknown[],
+  filename: string,
+  failStatus: (status: number) => number,
+): Promise<Response> {
+  const lines = [header];
+  let cursor: string | null = null;
+  do {
+    const answer: ApiAnswer = await c.get('api').get(`${path}${qs({ cursor, limit: 500 })}`);
+    if (!answer.ok) return c.text(`error: ${answer.body?.detail ?? answer.status}`, failStatus(answer.status) as ContentfulStatusCode);
+    for (const item of answer.body.items as T[]) lines.push(row(item).map(csvCell).join(','));
+    cursor = answer.body.nextCursor;
+  } while (cursor);
+  return c.body(`${lines.join('\n')}\n`, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${filename}"`, 'Cache-Control': 'no-store' });
+}
+
 /** Finance (admin): the reconciliation report with its charts (what /admin/finance showed), the ledger accounts, CSV. */
 export function financePages(app: Hono<ConsoleEnv>) {
   app.get('/finance', async (c) => {
@@ -160,15 +181,8 @@ export function financePages(app: Hono<ConsoleEnv>) {
   app.get('/finance/accounts.csv', async (c) => {
     const refused = adminOnly(c);
     if (refused) return refused;
-    const lines = ['accountId,kind,balance,currency,entries,updatedAt'];
-    let cursor: string | null = null;
-    do {
-      const answer: ApiAnswer = await c.get('api').get(`/api/v1/admin/finance/accounts${qs({ cursor, limit: 500 })}`);
-      if (!answer.ok) return c.text(`error: ${answer.body?.detail ?? answer.status}`, 502);
-      for (const a of answer.body.items as LedgerAccount[]) lines.push([a.accountId, a.kind, a.balance.amount, a.balance.currency, a.entries, a.updatedAt].map(csvCell).join(','));
-      cursor = answer.body.nextCursor;
-    } while (cursor);
-    return c.body(`${lines.join('\n')}\n`, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="ledger-accounts.csv"', 'Cache-Control': 'no-store' });
+    const row = (a: LedgerAccount) => [a.accountId, a.kind, a.balance.amount, a.balance.currency, a.entries, a.updatedAt];
+    return csvOfPages(c, '/api/v1/admin/finance/accounts', 'accountId,kind,balance,currency,entries,updatedAt', row, 'ledger-accounts.csv', () => 502);
   });
 
   app.get('/finance/accounts/:id', async (c) => {
@@ -214,21 +228,7 @@ export function financePages(app: Hono<ConsoleEnv>) {
     const refused = adminOnly(c);
     if (refused) return refused;
     const id = c.req.param('id');
-    const lines = ['at,direction,amount,currency,counterparty,causeType,causeId,transferId,position'];
-    let cursor: string | null = null;
-    do {
-      const answer: ApiAnswer = await c.get('api').get(`${entriesApi(id)}${qs({ cursor, limit: 500 })}`);
-      if (!answer.ok) return c.text(`error: ${answer.body?.detail ?? answer.status}`, answer.status === 404 || answer.status === 400 ? answer.status : 502);
-      for (const e of answer.body.items as LedgerEntry[]) {
-        const signed = e.direction === 'credit' ? e.amount.amount : -e.amount.amount;
-        lines.push([e.at, e.direction, signed, e.amount.currency, e.counterparty, e.cause.type, e.cause.id, e.transferId, e.position].map(csvCell).join(','));
-      }
-      cursor = answer.body.nextCursor;
-    } while (cursor);
-    return c.body(`${lines.join('\n')}\n`, 200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="ledger-entries-${csvName(id)}.csv"`,
-      'Cache-Control': 'no-store',
-    });
+    const row = (e: LedgerEntry) => [e.at, e.direction, e.direction === 'credit' ? e.amount.amount : -e.amount.amount, e.amount.currency, e.counterparty, e.cause.type, e.cause.id, e.transferId, e.position];
+    return csvOfPages(c, entriesApi(id), 'at,direction,amount,currency,counterparty,causeType,causeId,transferId,position', row, `ledger-entries-${csvName(id)}.csv`, (status) => (status === 404 || status === 400 ? status : 502));
   });
 }
